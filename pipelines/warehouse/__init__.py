@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: connections, the raw schema and the raw writer."""
