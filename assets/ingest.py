@@ -1,0 +1,106 @@
+"""Ingest assets (group ``ingest``): each source writes the raw schema.
+
+Every source upserts by natural key and logs what it changed, so running
+ingest twice, or after a crash, gives the same raw rows.
+"""
+
+
+import hashlib
+
+import dagster as dg
+
+from pipelines.context import DevLens
+from pipelines.sources.demo import generate_demo
+from pipelines.sources.git import ingest_git
+from pipelines.warehouse.config_tables import write_config_tables
+from pipelines.warehouse.connection import WRITER_POOL, writer
+from pipelines.warehouse.raw_writer import ensure_raw_schema
+
+def _raw_counts(con) -> dict[str, int]:
+    tables = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+    ).fetchall()
+    return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for (t,) in tables}
+
+
+def build_ingest_assets(devlens: DevLens) -> list[dg.AssetsDefinition]:
+    cfg = devlens.cfg
+
+    @dg.asset(
+        key=["ingest", "workspace_config"],
+        group_name="ingest",
+        pool=WRITER_POOL,
+        code_version=hashlib.sha256(cfg.model_dump_json().encode()).hexdigest()[:16],
+        description="The workspaces, teams, bots, identity aliases and working schedules of devlens.yaml, "
+        "written to the warehouse `config` schema for the SQL models.",
+        kinds={"duckdb"},
+    )
+    def workspace_config(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        with writer(devlens.warehouse_path) as con:
+            counts = write_config_tables(con, cfg)
+        context.log.info(f"config tables written: {counts}")
+        return dg.MaterializeResult(metadata={f"rows/{k}": v for k, v in counts.items()})
+
+    @dg.asset(
+        key=["ingest", "demo"],
+        group_name="ingest",
+        pool=WRITER_POOL,
+        description="The deterministic demo organisation (sources with `demo:` in devlens.yaml), "
+        "written to the same raw tables the GitHub ingest writes.",
+        kinds={"duckdb"},
+    )
+    def demo_source(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        summaries = []
+        with writer(devlens.warehouse_path) as con:
+            ensure_raw_schema(con)
+            for ws in cfg.workspaces:
+                for src in ws.sources:
+                    if src.demo is None:
+                        continue
+                    context.log.info(f"generating demo data for workspace {ws.id}: {src.demo}")
+                    summaries.append(
+                        generate_demo(
+                            con, workspace_id=ws.id, developers=src.demo.developers, days=src.demo.days,
+                            seed=src.demo.seed, start=cfg.calendar.start, run_id=context.run_id,
+                            log=context.log.info,
+                        )
+                    )
+            counts = _raw_counts(con)
+        meta: dict = {f"raw/{k}": v for k, v in counts.items()}
+        meta["workspaces"] = [s.workspace_id for s in summaries]
+        return dg.MaterializeResult(metadata=meta)
+
+    @dg.asset(
+        key=["ingest", "git"],
+        group_name="ingest",
+        pool=WRITER_POOL,
+        description="Local git repositories (sources with `git:`), read with `git log`: commits with "
+        "per-file numstat, merge detection and the author's UTC offset.",
+        kinds={"duckdb", "git"},
+    )
+    def git_source(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        reports = []
+        with writer(devlens.warehouse_path) as con:
+            ensure_raw_schema(con)
+            for ws in cfg.workspaces:
+                for src in ws.sources:
+                    if src.git is None:
+                        continue
+                    context.log.info(f"reading git history of {src.git.repo} from {src.git.path}")
+                    report = ingest_git(con, src.git, ws.id, run_id=context.run_id, log=context.log.info)
+                    for w in report.warnings:
+                        context.log.warning(w)
+                    reports.append(report)
+        return dg.MaterializeResult(
+            metadata={
+                "repositories": len(reports),
+                "commits_inserted": sum(r.commits_inserted for r in reports),
+                "commits_updated": sum(r.commits_updated for r in reports),
+                "warnings": sum(len(r.warnings) for r in reports),
+            }
+        )
+
+    return [workspace_config, demo_source, git_source]
+
+
+INGEST_KEYS = [dg.AssetKey(["ingest", n]) for n in ("workspace_config", "demo", "git")]

@@ -1,0 +1,123 @@
+"""One SQL model: a header (YAML inside the leading ``/* --- ... --- */``
+comment) and a Jinja2 body.
+
+Header keys::
+
+    description: what the model is (shown in the Dagster UI)
+    kind: period | table          # period: one partitioned asset per period type
+    grain: one row per ...
+    unique_key: [col, ...]
+    serve: true                   # published to the serving store
+    columns: {col: description}
+    checks:
+      non_negative: [col, ...]    # counts >= 0
+      ratios: [col, ...]          # fractions in [0, 1]
+      equal: {col: sql expression}  # e.g. net_lines: lines_added - lines_removed
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+HEADER_RE = re.compile(r"\A\s*/\*\s*---\s*\n(?P<yaml>.*?)\n\s*---\s*\*/", re.S)
+HEADER_KEYS = {"description", "kind", "grain", "unique_key", "serve", "columns", "checks", "name"}
+CHECK_KEYS = {"non_negative", "ratios", "equal"}
+
+
+class ModelError(ValueError):
+    """A model that cannot be loaded; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class Checks:
+    non_negative: tuple[str, ...] = ()
+    ratios: tuple[str, ...] = ()
+    equal: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    path: Path
+    folder: str
+    source: str  # the whole file, header included (so line numbers match)
+    kind: Literal["period", "table"]
+    description: str
+    grain: str
+    unique_key: tuple[str, ...]
+    serve: bool
+    columns: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    checks: Checks = Checks()
+
+    @property
+    def period_scoped(self) -> bool:
+        return self.kind == "period"
+
+    def relation(self, period_type: str | None = None) -> str:
+        """The table this model materializes into (schema-qualified)."""
+        if self.period_scoped:
+            if period_type is None:
+                raise ValueError(f"{self.name} is period-scoped; a period type is needed")
+            return f"{period_type}.{self.name}"
+        return f"{self.folder}.{self.name}"
+
+    @property
+    def source_hash(self) -> str:
+        return hashlib.sha256(self.source.encode()).hexdigest()[:16]
+
+
+def parse_model_file(path: Path, root: Path) -> Model:
+    text = path.read_text()
+    where = f"{path.relative_to(root.parent) if root.parent in path.parents else path}"
+    m = HEADER_RE.match(text)
+    if not m:
+        raise ModelError(f"{where}:1: a model starts with a header comment '/* --- <yaml> --- */'")
+    try:
+        header = yaml.safe_load(m.group("yaml")) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = (mark.line + 2) if mark else 1
+        raise ModelError(f"{where}:{line}: header is not valid YAML: {getattr(e, 'problem', e)}") from None
+    if not isinstance(header, dict):
+        raise ModelError(f"{where}:1: header must be a YAML mapping")
+    unknown = set(header) - HEADER_KEYS
+    if unknown:
+        raise ModelError(f"{where}:1: unknown header key(s) {sorted(unknown)}; allowed: {sorted(HEADER_KEYS)}")
+    name = path.stem
+    if header.get("name", name) != name:
+        raise ModelError(f"{where}:1: header name {header['name']!r} differs from the file name {name!r}")
+    kind = header.get("kind", "table")
+    if kind not in ("period", "table"):
+        raise ModelError(f"{where}:1: kind must be 'period' or 'table', not {kind!r}")
+    if not header.get("description"):
+        raise ModelError(f"{where}:1: header needs a description")
+    unique_key = tuple(header.get("unique_key") or ())
+    if kind == "period" and "period_start" not in unique_key:
+        raise ModelError(f"{where}:1: a period model's unique_key must include period_start")
+    checks = header.get("checks") or {}
+    bad = set(checks) - CHECK_KEYS
+    if bad:
+        raise ModelError(f"{where}:1: unknown check(s) {sorted(bad)}; allowed: {sorted(CHECK_KEYS)}")
+    return Model(
+        name=name,
+        path=path,
+        folder=path.parent.name,
+        source=text,
+        kind=kind,
+        description=str(header["description"]).strip(),
+        grain=str(header.get("grain", "")),
+        unique_key=unique_key,
+        serve=bool(header.get("serve", False)),
+        columns={str(k): str(v) for k, v in (header.get("columns") or {}).items()},
+        checks=Checks(
+            non_negative=tuple(checks.get("non_negative", ())),
+            ratios=tuple(checks.get("ratios", ())),
+            equal=tuple((checks.get("equal") or {}).items()),
+        ),
+    )

@@ -1,0 +1,86 @@
+"""Run DevLens jobs in-process against the configured Dagster instance.
+
+The CLI uses these; every run shows up in the Dagster UI of the same
+instance, exactly as if it had been launched there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+
+import dagster as dg
+
+from .calendar import PERIOD_TYPES, register_biweekly_partitions
+from .context import DevLens
+from .definitions import INGEST_JOB, PUBLISH_JOB, build_definitions, period_job_name
+from .publish import current_version
+
+
+class RunFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class RunSummary:
+    job: str
+    run_id: str
+    partitions: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Runner:
+    def __init__(self, devlens: DevLens, instance: dg.DagsterInstance, log_level: str = "WARNING"):
+        self.devlens = devlens
+        self.instance = instance
+        self.defs = build_definitions(devlens)
+        # The run's full event log is in the Dagster UI; the console gets the level asked for.
+        self.run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+
+    def _execute(self, job_name: str, tags: dict | None = None, partition_key: str | None = None) -> RunSummary:
+        job = self.defs.resolve_job_def(job_name)
+        result = job.execute_in_process(run_config=self.run_config, instance=self.instance, tags=tags or {},
+                                        partition_key=partition_key,
+                                        raise_on_error=False)
+        if not result.success:
+            failures = [
+                e.step_key + ": " + (e.event_specific_data.error.message.strip() if e.event_specific_data.error else "")
+                for e in result.all_events
+                if e.event_type == dg.DagsterEventType.STEP_FAILURE
+            ]
+            raise RunFailed(f"run {result.run_id} of {job_name} failed:\n  " + "\n  ".join(failures))
+        rows = {}
+        for mat in result.get_asset_materialization_events():
+            m = mat.event_specific_data.materialization
+            count = m.metadata.get("dagster/row_count")
+            if count is not None:
+                rows[m.asset_key.to_user_string()] = count.value
+        return RunSummary(job_name, result.run_id, rows=rows)
+
+    def ingest(self) -> RunSummary:
+        return self._execute(INGEST_JOB)
+
+    def backfill(self, date_from: date, date_to: date, period_types=PERIOD_TYPES, now: datetime | None = None
+                 ) -> list[RunSummary]:
+        """One single-run range per period type over the ended periods overlapping [from, to]."""
+        now = now or datetime.now(timezone.utc)
+        register_biweekly_partitions(self.instance, self.devlens.calendar, now)
+        out = []
+        for pt in period_types:
+            periods = self.devlens.calendar.periods_for_range(pt, date_from, date_to, now)
+            if not periods:
+                continue
+            keys = [p.key for p in periods]
+            tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+            summary = self._execute(period_job_name(pt), tags=tags)
+            summary.partitions = keys
+            out.append(summary)
+        return out
+
+    def publish(self) -> RunSummary:
+        summary = self._execute(PUBLISH_JOB)
+        summary.rows = {"data_version": current_version(self.devlens.serving_dir)}
+        return summary

@@ -1,0 +1,89 @@
+/* ---
+description: >
+  Velocity per developer and period (METRICS.md §1): counted commits, merged
+  PRs, lines, and the rates derived from them.
+kind: period
+serve: true
+grain: one row per (workspace_id, developer_id, period_type, period_start)
+unique_key: [workspace_id, developer_id, period_type, period_start]
+columns:
+  commits_count: counted commits (non-merge, human, de-duplicated by SHA) authored in the period
+  prs_merged: PRs authored by the developer with merged_at in the period
+  lines_added: sum of additions of the counted commits
+  lines_removed: sum of deletions of the counted commits
+  net_lines: lines_added - lines_removed
+  commit_frequency: commits_count / max(working_days_in_period, 1)
+  pr_throughput: prs_merged per week, prs_merged / (period_days / 7)
+  avg_commit_size: (lines_added + lines_removed) / commits_count, 0 without commits
+checks:
+  non_negative: [commits_count, prs_merged, lines_added, lines_removed, commit_frequency, pr_throughput, avg_commit_size]
+  equal:
+    net_lines: lines_added - lines_removed
+--- */
+with
+
+developer_periods as (select * from {{ ref('developer_periods') }}),
+commits as (select * from {{ ref('stg_commits') }}),
+pull_requests as (select * from {{ ref('stg_pull_requests') }}),
+settings as (select * from {{ ref('stg_developer_settings') }}),
+
+commit_totals as (
+    select
+        workspace_id,
+        developer_id,
+        {{ period_start_of('authored_at') }} as period_start,
+        count(*) as commits_count,
+        sum(additions) as lines_added,
+        sum(deletions) as lines_removed
+    from commits
+    where is_counted and authored_at >= {{ period_start }} and authored_at < {{ period_end }}
+    group by 1, 2, 3
+),
+
+merged_prs as (
+    select workspace_id, author_id as developer_id, {{ period_start_of('merged_at') }} as period_start, count(*) as prs_merged
+    from pull_requests
+    where author_is_human and merged_at >= {{ period_start }} and merged_at < {{ period_end }}
+    group by 1, 2, 3
+),
+
+working_days as (
+    -- UTC calendar dates in the period whose weekday is a working day, per
+    -- distinct working-day set (METRICS.md §0)
+    select
+        schedules.working_days,
+        periods.period_start,
+        count(*) filter (where list_contains(schedules.working_days, {{ weekday_name('day') }})) as working_days_in_period
+    from (select distinct period_start, period_end from developer_periods) as periods
+    cross join (select distinct working_days from settings) as schedules
+    cross join lateral (
+        select cast(unnest(generate_series(periods.period_start, periods.period_end - interval 1 day, interval 1 day)) as date) as day
+    ) as days
+    group by 1, 2
+),
+
+final as (
+    select
+        developer_periods.workspace_id,
+        developer_periods.developer_id,
+        developer_periods.period_type,
+        developer_periods.period_start,
+        developer_periods.period_end,
+        coalesce(commit_totals.commits_count, 0) as commits_count,
+        coalesce(merged_prs.prs_merged, 0) as prs_merged,
+        coalesce(commit_totals.lines_added, 0) as lines_added,
+        coalesce(commit_totals.lines_removed, 0) as lines_removed,
+        coalesce(commit_totals.lines_added, 0) - coalesce(commit_totals.lines_removed, 0) as net_lines,
+        coalesce(commit_totals.commits_count, 0) / greatest(coalesce(working_days.working_days_in_period, 0), 1) as commit_frequency,
+        coalesce(merged_prs.prs_merged, 0) / (date_diff('day', developer_periods.period_start, developer_periods.period_end) / 7.0) as pr_throughput,
+        {{ safe_div('coalesce(commit_totals.lines_added, 0) + coalesce(commit_totals.lines_removed, 0)', 'commit_totals.commits_count') }} as avg_commit_size
+    from developer_periods
+    left join commit_totals using (workspace_id, developer_id, period_start)
+    left join merged_prs using (workspace_id, developer_id, period_start)
+    left join settings using (workspace_id, developer_id)
+    left join working_days
+        on working_days.period_start = developer_periods.period_start
+       and working_days.working_days = settings.working_days
+)
+
+select * from final
