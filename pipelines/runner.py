@@ -47,7 +47,7 @@ class Runner:
                                         raise_on_error=False)
         if not result.success:
             failures = [
-                e.step_key + ": " + (e.event_specific_data.error.message.strip() if e.event_specific_data.error else "")
+                f"{e.step_key}: {_root_cause(e.event_specific_data.error)}"
                 for e in result.all_events
                 if e.event_type == dg.DagsterEventType.STEP_FAILURE
             ]
@@ -84,3 +84,12 @@ class Runner:
         summary = self._execute(PUBLISH_JOB)
         summary.rows = {"data_version": current_version(self.devlens.serving_dir)}
         return summary
+
+
+def _root_cause(error) -> str:
+    """The innermost error message: the user's cause, not Dagster's wrapper."""
+    if error is None:
+        return "unknown error"
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()

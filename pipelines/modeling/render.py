@@ -2,8 +2,9 @@
 
 Variables and functions a model may use:
 
-- ``ref('model')``: the relation of another model (for a period model, the
-  same period type's table of a period-scoped model).
+- ``ref('model')``: the relation of another model; from a period model, a
+  period-scoped model's table of the same period type, limited to the
+  periods being computed.
 - ``source('raw', 'commits')``: a table a source writes (``raw``, ``config``).
 - ``period_type``: ``daily | weekly | biweekly | monthly`` (plain text).
 - ``period_start`` / ``period_end``: SQL date literals bounding the range
@@ -123,7 +124,11 @@ def render_model(
         if target.period_scoped:
             if not model.period_scoped:
                 raise UnknownRef("a table model cannot ref() the period model", name)
-            return target.relation(ctx.period_type)
+            # Only the periods being computed: a partition never reads its neighbours.
+            return (
+                f"(select * from {target.relation(ctx.period_type)} "
+                f"where period_start >= {sql_date(ctx.start)} and period_start < {sql_date(ctx.end)}) as {name}"
+            )
         return target.relation()
 
     def source(schema: str, table: str) -> str:

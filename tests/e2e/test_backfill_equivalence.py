@@ -1,0 +1,81 @@
+"""A single-run backfill gives the same rows as one run per partition, and
+re-running a partition changes nothing (through real Dagster runs)."""
+
+from datetime import date, datetime, timezone
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.config import load_config
+from pipelines.context import DevLens
+from pipelines.definitions import period_job_name
+from pipelines.runner import Runner
+
+from .conftest import demo_config
+
+NOW = datetime(2024, 3, 1, tzinfo=timezone.utc)
+MODELS = ("developer_periods", "developer_velocity")
+
+
+def rows(path, period_type):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            m: con.execute(f"select * from {period_type}.{m} order by all").fetchall() for m in MODELS
+        }
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def runner_factory(tmp_path):
+    instances = []
+
+    def make(name: str) -> Runner:
+        folder = tmp_path / name
+        folder.mkdir()
+        config = demo_config(folder, developers=8, days=28, extra_workspace=False)
+        cfg = load_config(config)
+        (folder / "dagster").mkdir()
+        instance = dg.instance_for_test(temp_dir=str(folder / "dagster"))
+        inst = instance.__enter__()
+        instances.append(instance)
+        runner = Runner(DevLens(cfg), inst)
+        runner.ingest()
+        return runner
+
+    yield make
+    for ctx in instances:
+        ctx.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("period_type", ["weekly", "biweekly"])
+def test_single_run_backfill_equals_per_partition_runs(runner_factory, period_type):
+    single = runner_factory("single")
+    single.backfill(date(2024, 1, 1), date(2024, 1, 28), [period_type], now=NOW)
+
+    per_partition = runner_factory("per_partition")
+    periods = per_partition.devlens.calendar.periods_for_range(period_type, date(2024, 1, 1), date(2024, 1, 28), NOW)
+    from pipelines.calendar import register_biweekly_partitions
+
+    register_biweekly_partitions(per_partition.instance, per_partition.devlens.calendar, NOW)
+    for p in periods:
+        per_partition._execute(period_job_name(period_type), partition_key=p.key)
+
+    a = rows(single.devlens.warehouse_path, period_type)
+    b = rows(per_partition.devlens.warehouse_path, period_type)
+    assert a["developer_velocity"] and a == b
+
+    # re-running one partition changes nothing
+    per_partition._execute(period_job_name(period_type), partition_key=periods[1].key)
+    assert rows(per_partition.devlens.warehouse_path, period_type) == b
+
+    # the single run recorded one run id for every partition in the ledger
+    con = duckdb.connect(str(single.devlens.warehouse_path), read_only=True)
+    run_ids = con.execute(
+        "select count(distinct run_id), count(*) from meta.partition_ledger where asset_key = ?",
+        [f"{period_type}/developer_velocity"],
+    ).fetchone()
+    con.close()
+    assert run_ids == (1, len(periods))

@@ -1,0 +1,84 @@
+"""A partitioned materialization on a Dagster instance stored in PostgreSQL.
+
+Uses the real server at 127.0.0.1:5432 (user postgres, trust auth); the test
+creates and drops its own database. With no server it fails rather than
+skips, unless DEVLENS_SKIP_POSTGRES=1 says to skip on purpose (README).
+"""
+
+import os
+import uuid
+from datetime import date, datetime, timezone
+
+import dagster as dg
+import duckdb
+import psycopg2
+import pytest
+
+from pipelines.config import load_config
+from pipelines.context import DevLens
+from pipelines.definitions import period_job_name
+from pipelines.runner import Runner
+from tests.e2e.conftest import demo_config
+
+PG = dict(host=os.environ.get("DEVLENS_PG_HOST", "127.0.0.1"), port=int(os.environ.get("DEVLENS_PG_PORT", "5432")),
+          user=os.environ.get("DEVLENS_PG_USER", "postgres"))
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("DEVLENS_SKIP_POSTGRES") == "1", reason="DEVLENS_SKIP_POSTGRES=1: PostgreSQL tests skipped on purpose"
+)
+
+
+@pytest.fixture
+def pg_database():
+    name = f"devlens_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg2.connect(dbname="postgres", connect_timeout=5, **PG)
+    except psycopg2.OperationalError as e:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG['host']}:{PG['port']} ({e}). Start it, or set "
+            "DEVLENS_SKIP_POSTGRES=1 to skip the PostgreSQL tests on purpose."
+        )
+    admin.autocommit = True
+    admin.cursor().execute(f"create database {name}")
+    try:
+        yield name
+    finally:
+        admin.cursor().execute(f"drop database if exists {name} with (force)")
+        admin.close()
+
+
+def test_partitioned_run_on_postgres_instance(tmp_path, pg_database):
+    overrides = {
+        "storage": {
+            "postgres": {
+                "postgres_db": {"hostname": PG["host"], "port": PG["port"], "username": PG["user"],
+                                "password": "", "db_name": pg_database}
+            }
+        }
+    }
+    config = demo_config(tmp_path, developers=6, days=14, extra_workspace=False)
+    with dg.instance_for_test(overrides=overrides, temp_dir=str(tmp_path)) as instance:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        runner = Runner(DevLens(load_config(config)), instance)
+        runner.ingest()
+        runner.backfill(date(2024, 1, 1), date(2024, 1, 14), ["weekly", "biweekly"],
+                        now=datetime(2024, 2, 1, tzinfo=timezone.utc))
+        single = runner._execute(period_job_name("weekly"), partition_key="2024-01-08")
+
+        # the runs, their partitions and the biweekly keys live in PostgreSQL
+        weekly_key = dg.AssetKey(["weekly", "developer_velocity"])
+        materialized = instance.get_materialized_partitions(weekly_key)
+        assert materialized == {"2024-01-01", "2024-01-08"}
+        # every biweekly period ended by 2024-02-01: [01-01, 01-15) and [01-15, 01-29)
+        assert instance.get_dynamic_partitions("biweekly_periods") == ["2024-01-01", "2024-01-15"]
+        assert instance.get_run_by_id(single.run_id).tags["dagster/partition"] == "2024-01-08"
+
+    # and the Dagster storage really is in our database
+    conn = psycopg2.connect(dbname=pg_database, **PG)
+    with conn, conn.cursor() as cur:
+        cur.execute("select count(*) from runs")
+        assert cur.fetchone()[0] >= 4
+    conn.close()
+    con = duckdb.connect(str(tmp_path / ".devlens" / "warehouse.duckdb"), read_only=True)
+    assert con.execute("select count(*) from weekly.developer_velocity").fetchone()[0] > 0
+    con.close()
