@@ -15,7 +15,7 @@ Windows always come from :meth:`PeriodCalendar.period`, never from Dagster's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterator, Literal
 
 import dagster as dg
@@ -41,7 +41,12 @@ class Period:
 
 
 def _as_date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
+    """The UTC date of a date or datetime (naive datetimes are UTC already)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return value.date()
+    return value
 
 
 def _add_months(d: date, months: int) -> date:

@@ -156,14 +156,6 @@ class Workspace(Strict):
     settings: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
     alert_rules: list[AlertRule] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _unique_teams(self) -> "Workspace":
-        ids = [t.id for t in self.teams]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"team ids must be unique; repeated: {dupes}")
-        return self
-
 
 class ApiKey(Strict):
     name: str | None = None
@@ -196,17 +188,24 @@ class DevLensConfig(Strict):
     api: ApiConfig = Field(default_factory=ApiConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
 
-    @model_validator(mode="after")
-    def _cross_checks(self) -> "DevLensConfig":
-        ids = [w.id for w in self.workspaces]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"workspace ids must be unique; repeated: {dupes}")
+    def cross_check(self) -> list[tuple[tuple, str]]:
+        """Rules that span several keys: (key path, message) for each violation."""
+        problems: list[tuple[tuple, str]] = []
+        seen: set[str] = set()
+        for i, ws in enumerate(self.workspaces):
+            if ws.id in seen:
+                problems.append((("workspaces", i, "id"), f"workspace ids must be unique: {ws.id!r} is used twice"))
+            seen.add(ws.id)
+            team_ids: set[str] = set()
+            for j, team in enumerate(ws.teams):
+                if team.id in team_ids:
+                    problems.append((("workspaces", i, "teams", j, "id"), f"team ids must be unique: {team.id!r} is used twice"))
+                team_ids.add(team.id)
         for i, key in enumerate(self.api.keys):
-            unknown = sorted(set(key.workspaces) - set(ids))
+            unknown = sorted(set(key.workspaces) - seen)
             if unknown:
-                raise ValueError(f"api.keys[{i}] names unknown workspace(s) {unknown}")
-        return self
+                problems.append((("api", "keys", i, "workspaces"), f"names unknown workspace(s) {unknown}"))
+        return problems
 
     def workspace(self, workspace_id: str) -> Workspace:
         for w in self.workspaces:
@@ -253,6 +252,12 @@ def parse_config(text: str, path: str | os.PathLike = "<config>") -> DevLensConf
         cfg = DevLensConfig.model_validate(data)
     except ValidationError as e:
         raise ConfigError(_describe(e, node, path)) from None
+    problems = cfg.cross_check()
+    if problems:
+        lines = [f"{path}: invalid configuration"]
+        for loc, msg in problems:
+            lines.append(f"  {path}:{_line_of(node, loc)}: {_dotted(loc)}: {msg}")
+        raise ConfigError("\n".join(lines))
     object.__setattr__(cfg, "_base_dir", Path(path).resolve().parent)
     return cfg
 

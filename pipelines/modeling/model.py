@@ -86,24 +86,36 @@ def parse_model_file(path: Path, root: Path) -> Model:
         raise ModelError(f"{where}:{line}: header is not valid YAML: {getattr(e, 'problem', e)}") from None
     if not isinstance(header, dict):
         raise ModelError(f"{where}:1: header must be a YAML mapping")
-    unknown = set(header) - HEADER_KEYS
+    yaml_first_line = text[: m.start("yaml")].count("\n") + 1
+
+    def line_of(key: str) -> int:
+        """The file line of a top-level header key."""
+        node = yaml.compose(m.group("yaml"))
+        for k, _ in getattr(node, "value", []):
+            if k.value == key:
+                return yaml_first_line + k.start_mark.line
+        return 1
+
+    unknown = sorted(set(header) - HEADER_KEYS)
     if unknown:
-        raise ModelError(f"{where}:1: unknown header key(s) {sorted(unknown)}; allowed: {sorted(HEADER_KEYS)}")
+        raise ModelError(
+            f"{where}:{line_of(unknown[0])}: unknown header key(s) {unknown}; allowed: {sorted(HEADER_KEYS)}"
+        )
     name = path.stem
     if header.get("name", name) != name:
         raise ModelError(f"{where}:1: header name {header['name']!r} differs from the file name {name!r}")
     kind = header.get("kind", "table")
     if kind not in ("period", "table"):
-        raise ModelError(f"{where}:1: kind must be 'period' or 'table', not {kind!r}")
+        raise ModelError(f"{where}:{line_of('kind')}: kind must be 'period' or 'table', not {kind!r}")
     if not header.get("description"):
         raise ModelError(f"{where}:1: header needs a description")
     unique_key = tuple(header.get("unique_key") or ())
     if kind == "period" and "period_start" not in unique_key:
-        raise ModelError(f"{where}:1: a period model's unique_key must include period_start")
+        raise ModelError(f"{where}:{line_of('unique_key')}: a period model's unique_key must include period_start")
     checks = header.get("checks") or {}
     bad = set(checks) - CHECK_KEYS
     if bad:
-        raise ModelError(f"{where}:1: unknown check(s) {sorted(bad)}; allowed: {sorted(CHECK_KEYS)}")
+        raise ModelError(f"{where}:{line_of('checks')}: unknown check(s) {sorted(bad)}; allowed: {sorted(CHECK_KEYS)}")
     return Model(
         name=name,
         path=path,

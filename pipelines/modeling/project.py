@@ -21,7 +21,7 @@ from sqlglot.errors import ParseError
 from sqlglot.optimizer.scope import traverse_scope
 
 from ..calendar import PeriodCalendar
-from .model import Model, ModelError, parse_model_file
+from .model import HEADER_RE, Model, ModelError, parse_model_file
 from .render import RenderContext, UnknownRef, make_environment, render_model
 
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "sql_models"
@@ -140,10 +140,23 @@ def _is_cte_anywhere(tree: exp.Expression, name: str) -> bool:
 
 
 def _line_of(source: str, needle: str) -> int:
-    for i, line in enumerate(source.splitlines(), 1):
-        if re.search(rf"['\"]?{re.escape(needle)}['\"]?", line) and ("ref(" in line or "source(" in line or needle in line):
-            return i
-    return 1
+    """The line of the body (after the header) where ``needle`` is used:
+    a ``ref('needle')``, a ``source('schema', 'table')`` or the bare name."""
+    header = HEADER_RE.match(source)
+    skip = source[: header.end()].count("\n") if header else 0
+    q = r"['\"]"
+    if "." in needle:
+        schema, table = needle.split(".", 1)
+        patterns = [rf"source\(\s*{q}{re.escape(schema)}{q}\s*,\s*{q}{re.escape(table)}{q}\s*\)"]
+    else:
+        patterns = [rf"ref\(\s*{q}{re.escape(needle)}{q}\s*\)"]
+    patterns.append(rf"\b{re.escape(needle)}\b")
+    lines = source.splitlines()
+    for pattern in patterns:
+        for i, line in enumerate(lines[skip:], skip + 1):
+            if re.search(pattern, line):
+                return i
+    return skip + 1
 
 
 def _template_line(error: Exception) -> int | str:
