@@ -20,7 +20,7 @@ def _raw_counts(con) -> dict[str, int]:
     tables = con.execute(
         "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
     ).fetchall()
-    return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for (t,) in tables}
+    return {t: con.execute(f"select count(*) from raw.{t}").fetchall()[0][0] for (t,) in tables}
 
 
 def build_ingest_assets(devlens: DevLens) -> list[dg.AssetsDefinition]:

@@ -61,7 +61,7 @@ def publish(con: duckdb.DuckDBPyConnection, project: ModelProject, serving_dir: 
     """Copy the served tables into a new serving file and switch to it."""
     serving_dir.mkdir(parents=True, exist_ok=True)
     con.execute(PUBLISH_DDL)
-    version = con.execute("select coalesce(max(version), 0) + 1 from meta.publishes").fetchone()[0]
+    version = con.execute("select coalesce(max(version), 0) + 1 from meta.publishes").fetchall()[0][0]
     # A version file can outlive the warehouse (a deleted warehouse, a restore):
     # never reuse a number the serving directory has seen.
     version = max(version, current_version(serving_dir) + 1)
@@ -77,7 +77,7 @@ def publish(con: duckdb.DuckDBPyConnection, project: ModelProject, serving_dir: 
             con.execute(f"create schema if not exists serving.{schema}")
             order = _order_by(con, rel)
             con.execute(f"create table serving.{schema}.{name} as select * from {rel}{order}")
-            counts[rel] = con.execute(f"select count(*) from serving.{schema}.{name}").fetchone()[0]
+            counts[rel] = con.execute(f"select count(*) from serving.{schema}.{name}").fetchall()[0][0]
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         con.execute("create schema if not exists serving.meta")
         con.execute(

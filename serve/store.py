@@ -54,8 +54,8 @@ class Snapshot:
         return rows[0] if rows else None
 
     def scalar(self, sql: str, params: list | tuple = ()):
-        row = self._cur.execute(sql, list(params)).fetchone()
-        return row[0] if row else None
+        rows = self._cur.execute(sql, list(params)).fetchall()
+        return rows[0][0] if rows else None
 
     def close(self) -> None:
         self._cur.close()

@@ -77,8 +77,8 @@ def test_partitioned_run_on_postgres_instance(tmp_path, pg_database):
     conn = psycopg2.connect(dbname=pg_database, **PG)
     with conn, conn.cursor() as cur:
         cur.execute("select count(*) from runs")
-        assert cur.fetchone()[0] >= 4
+        assert cur.fetchall()[0][0] >= 4
     conn.close()
     con = duckdb.connect(str(tmp_path / ".devlens" / "warehouse.duckdb"), read_only=True)
-    assert con.execute("select count(*) from weekly.developer_velocity").fetchone()[0] > 0
+    assert con.execute("select count(*) from weekly.developer_velocity").fetchall()[0][0] > 0
     con.close()

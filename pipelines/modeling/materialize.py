@@ -80,7 +80,7 @@ def build_table(con: duckdb.DuckDBPyConnection, project: ModelProject, name: str
     def run() -> int:
         con.execute(f"create schema if not exists {model.folder}")
         con.execute(f"create or replace table {relation} as select * from ({sql}) as m{order}")
-        return con.execute(f"select count(*) from {relation}").fetchone()[0]
+        return con.execute(f"select count(*) from {relation}").fetchall()[0][0]
 
     count = _in_transaction(con, f"model {name}", run)
     return BuildResult(relation, count, _columns(con, relation))
@@ -112,7 +112,7 @@ def build_period_range(
         try:
             outside = con.execute(
                 f"select count(*) from _model_rows where period_start < ? or period_start >= ?", [start, end]
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             if outside:
                 raise ModelRunError(f"{what}: the model produced {outside} rows outside the requested periods")
             new_cols = _columns_of_temp(con)
@@ -153,7 +153,7 @@ def _table_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
         con.execute(
             "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
             [schema, name],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
 
 
@@ -177,7 +177,7 @@ def run_checks(
     out: list[CheckOutcome] = []
 
     def count(sql: str) -> int:
-        return con.execute(sql, params).fetchone()[0]
+        return con.execute(sql, params).fetchall()[0][0]
 
     if model.unique_key:
         key = ", ".join(model.unique_key)

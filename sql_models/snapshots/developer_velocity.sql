@@ -62,7 +62,7 @@ working_days as (
     group by 1, 2
 ),
 
-final as (
+sums as (
     select
         developer_periods.workspace_id,
         developer_periods.developer_id,
@@ -73,10 +73,8 @@ final as (
         coalesce(merged_prs.prs_merged, 0) as prs_merged,
         coalesce(commit_totals.lines_added, 0) as lines_added,
         coalesce(commit_totals.lines_removed, 0) as lines_removed,
-        coalesce(commit_totals.lines_added, 0) - coalesce(commit_totals.lines_removed, 0) as net_lines,
-        coalesce(commit_totals.commits_count, 0) / greatest(coalesce(working_days.working_days_in_period, 0), 1) as commit_frequency,
-        coalesce(merged_prs.prs_merged, 0) / (date_diff('day', developer_periods.period_start, developer_periods.period_end) / 7.0) as pr_throughput,
-        {{ safe_div('coalesce(commit_totals.lines_added, 0) + coalesce(commit_totals.lines_removed, 0)', 'commit_totals.commits_count') }} as avg_commit_size
+        working_days.working_days_in_period,
+        date_diff('day', developer_periods.period_start, developer_periods.period_end) as period_days
     from developer_periods
     left join commit_totals using (workspace_id, developer_id, period_start)
     left join merged_prs using (workspace_id, developer_id, period_start)
@@ -84,6 +82,13 @@ final as (
     left join working_days
         on working_days.period_start = developer_periods.period_start
        and working_days.working_days = settings.working_days
+),
+
+final as (
+    select
+        workspace_id, developer_id, period_type, period_start, period_end,
+        {{ velocity_from_sums('working_days_in_period', 'period_days') }}
+    from sums
 )
 
 select * from final

@@ -25,7 +25,7 @@ def test_demo_builds_every_period_type_and_publishes(demo_deployment):
     assert weekly[0] > 0 and weekly[1] >= 8
     ledger = con.execute(
         "select count(*) from meta.partition_ledger where asset_key = 'daily/developer_velocity'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     assert ledger == 21
     con.close()
 

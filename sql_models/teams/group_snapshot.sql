@@ -1,0 +1,145 @@
+/* ---
+description: >
+  Team and workspace snapshots (METRICS.md §6, §8.12, §8.13). A group is a
+  team (its configured members, every period, inactive members included) or
+  the workspace (every developer with a row in the period). Velocity counts
+  are sums over the members; every ratio and mean is recomputed from the
+  members' pooled sums (the same formulas as the developer models, via the
+  category macros), never averaged. Per-person notions (streaks, active
+  hours, focus, unique collaborators) are not rolled up.
+kind: period
+serve: true
+grain: one row per (workspace_id, group_type, group_id, period_type, period_start)
+unique_key: [workspace_id, group_type, group_id, period_type, period_start]
+columns:
+  group_type: team | workspace
+  group_id: the team id, or the workspace id for the workspace row
+  member_count: configured non-bot members (team), or developers with a row (workspace)
+  active_member_count: members with an activity event in the period
+  commit_frequency: commits_count / working days of the workspace default calendar in the period (at least 1)
+  workload_gini: population Gini of commits_count + prs_merged + review_given_count over all members (0 = even)
+checks:
+  non_negative: [member_count, active_member_count, commits_count, prs_merged, lines_added, lines_removed,
+                 commit_frequency, pr_throughput, avg_commit_size, review_given_count, review_received_count]
+  ratios: [workload_gini, pr_merge_rate, rework_ratio, review_participation_rate, self_merge_rate,
+           weekend_commit_ratio, late_night_commit_ratio, cross_team_pr_ratio, knowledge_sharing_score]
+  equal:
+    net_lines: lines_added - lines_removed
+--- */
+with
+
+developer_periods as (select * from {{ ref('developer_periods') }}),
+velocity as (select * from {{ ref('developer_velocity') }}),
+efficiency as (select * from {{ ref('developer_efficiency') }}),
+quality as (select * from {{ ref('developer_quality') }}),
+sustainability as (select * from {{ ref('developer_sustainability') }}),
+collaboration as (select * from {{ ref('developer_collaboration') }}),
+team_members as (select * from {{ ref('stg_team_members') }}),
+workspaces as (select * from {{ source('config', 'workspaces') }}),
+periods as (select * from {{ periods() }}),
+
+memberships as (
+    select team_members.workspace_id, 'team' as group_type, team_members.team_id as group_id,
+           team_members.developer_id, periods.period_start, periods.period_end
+    from team_members
+    cross join periods
+    union all
+    select workspace_id, 'workspace', workspace_id, developer_id, period_start, period_end
+    from developer_periods
+),
+
+member_sums as (
+    select
+        memberships.*,
+        coalesce(developer_periods.is_active, false) as is_active,
+        coalesce(velocity.commits_count, 0) as commits_count,
+        coalesce(velocity.prs_merged, 0) as prs_merged,
+        coalesce(velocity.lines_added, 0) as lines_added,
+        coalesce(velocity.lines_removed, 0) as lines_removed,
+        efficiency.* exclude (workspace_id, developer_id, period_type, period_start, period_end),
+        quality.* exclude (workspace_id, developer_id, period_type, period_start, period_end, n_merged_prs),
+        sustainability.n_weekend_commits,
+        sustainability.n_late_night_commits,
+        collaboration.n_reviewed_prs,
+        collaboration.n_cross_team_reviewed_prs,
+        collaboration.review_received_count
+    from memberships
+    left join developer_periods using (workspace_id, developer_id, period_start)
+    left join velocity using (workspace_id, developer_id, period_start)
+    left join efficiency using (workspace_id, developer_id, period_start)
+    left join quality using (workspace_id, developer_id, period_start)
+    left join sustainability using (workspace_id, developer_id, period_start)
+    left join collaboration using (workspace_id, developer_id, period_start)
+),
+
+workload_ranked as (
+    select
+        *,
+        commits_count + prs_merged + coalesce(review_given_count, 0) as workload,
+        row_number() over (
+            partition by workspace_id, group_type, group_id, period_start
+            order by commits_count + prs_merged + coalesce(review_given_count, 0), developer_id
+        ) as workload_rank
+    from member_sums
+),
+
+pooled as (
+    select
+        workspace_id, group_type, group_id, period_start, period_end,
+        count(*) as member_count,
+        count(*) filter (where is_active) as active_member_count,
+        cast(sum(commits_count) as bigint) as commits_count,
+        cast(sum(prs_merged) as bigint) as prs_merged,
+        cast(sum(lines_added) as bigint) as lines_added,
+        cast(sum(lines_removed) as bigint) as lines_removed,
+        {% for column in ['n_merged_prs', 'sum_cycle_hours', 'n_reviewed_merged_prs', 'sum_first_review_hours',
+                          'sum_pr_size', 'n_merged_prs_with_commits', 'sum_first_commit_to_merge_hours',
+                          'n_merged_pr_commits', 'n_rework_commits', 'n_closed_prs', 'n_closed_prs_merged',
+                          'n_participation_prs', 'n_participated_prs', 'n_review_comments_given',
+                          'review_given_count', 'n_turnaround_prs', 'sum_turnaround_hours', 'n_self_merged_prs',
+                          'n_weekend_commits', 'n_late_night_commits', 'n_reviewed_prs',
+                          'n_cross_team_reviewed_prs', 'review_received_count'] %}
+        coalesce(sum({{ column }}), 0) as {{ column }},
+        {% endfor %}
+        -- population Gini from the sorted values: (2 * sum(i * x_i)) / (n * sum(x)) - (n + 1) / n
+        case when count(*) <= 1 or sum(workload) = 0 then 0.0
+             else greatest(0.0, 2.0 * sum(workload_rank * workload) / (count(*) * sum(workload)) - (count(*) + 1.0) / count(*))
+        end as workload_gini
+    from workload_ranked
+    group by 1, 2, 3, 4, 5
+),
+
+default_working_days as (
+    select
+        workspaces.workspace_id,
+        periods.period_start,
+        count(*) filter (where list_contains(workspaces.working_days, {{ weekday_name('day') }})) as working_days_in_period
+    from workspaces
+    cross join periods
+    cross join lateral (
+        select cast(unnest(generate_series(periods.period_start, periods.period_end - interval 1 day, interval 1 day)) as date) as day
+    ) as days
+    group by 1, 2
+),
+
+final as (
+    select
+        pooled.workspace_id,
+        pooled.group_type,
+        pooled.group_id,
+        '{{ period_type }}' as period_type,
+        pooled.period_start,
+        pooled.period_end,
+        pooled.member_count,
+        pooled.active_member_count,
+        pooled.workload_gini,
+        {{ velocity_from_sums('default_working_days.working_days_in_period', "date_diff('day', pooled.period_start, pooled.period_end)") }},
+        {{ efficiency_from_sums() }},
+        {{ quality_from_sums() }},
+        {{ sustainability_ratios_from_sums() }},
+        {{ collaboration_ratios_from_sums() }}
+    from pooled
+    left join default_working_days using (workspace_id, period_start)
+)
+
+select * from final
