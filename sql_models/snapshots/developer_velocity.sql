@@ -3,7 +3,6 @@ description: >
   Velocity per developer and period (METRICS.md §1): counted commits, merged
   PRs, lines, and the rates derived from them.
 kind: period
-serve: true
 grain: one row per (workspace_id, developer_id, period_type, period_start)
 unique_key: [workspace_id, developer_id, period_type, period_start]
 columns:

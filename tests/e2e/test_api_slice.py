@@ -23,7 +23,7 @@ def served_row(deployment, dev, period_start):
     con = duckdb.connect(str(files[-1]), read_only=True)
     try:
         cur = con.execute(
-            "select * from weekly.developer_velocity where workspace_id = 'demo' and developer_id = ? and period_start = ?",
+            "select * from weekly.developer_snapshot where workspace_id = 'demo' and developer_id = ? and period_start = ?",
             [dev, period_start],
         )
         cols = [d[0] for d in cur.description]
@@ -98,7 +98,7 @@ def test_bad_period_start_is_400_and_bad_type_is_422(api):
 def test_period_not_computed_names_the_partition(api):
     r = get(api, VELOCITY.format(dev="alice"), period_type="weekly", period_start="2025-06-02")
     assert r.status_code == 404
-    assert "weekly/developer_velocity" in r.json()["error"]["message"]
+    assert "weekly/developer_snapshot" in r.json()["error"]["message"]
     assert "2025-06-02" in r.json()["error"]["message"]
 
 
@@ -109,8 +109,8 @@ def test_known_developer_without_activity_gets_zeros(api, demo_deployment):
     dev, day = con.execute(
         "select d.developer_id, cast(l.partition_key as varchar) from staging.stg_developers d "
         "cross join meta.partition_ledger l "
-        "where d.workspace_id = 'demo' and l.asset_key = 'daily/developer_velocity' and not exists ("
-        "  select 1 from daily.developer_velocity v where v.workspace_id = 'demo' "
+        "where d.workspace_id = 'demo' and l.asset_key = 'daily/developer_snapshot' and not exists ("
+        "  select 1 from daily.developer_snapshot v where v.workspace_id = 'demo' "
         "  and v.developer_id = d.developer_id and cast(v.period_start as varchar) = l.partition_key) "
         "order by 1, 2 limit 1"
     ).fetchone()

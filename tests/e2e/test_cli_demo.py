@@ -21,10 +21,10 @@ def test_demo_builds_every_period_type_and_publishes(demo_deployment):
     serving = tmp / ".devlens" / "serving"
     assert (serving / "CURRENT").exists() and (serving / "v000001.duckdb").exists()
     con = duckdb.connect(str(serving / "v000001.duckdb"), read_only=True)
-    weekly = con.execute("select count(*), count(distinct developer_id) from weekly.developer_velocity").fetchone()
+    weekly = con.execute("select count(*), count(distinct developer_id) from weekly.developer_snapshot").fetchone()
     assert weekly[0] > 0 and weekly[1] >= 8
     ledger = con.execute(
-        "select count(*) from meta.partition_ledger where asset_key = 'daily/developer_velocity'"
+        "select count(*) from meta.partition_ledger where asset_key = 'daily/developer_snapshot'"
     ).fetchall()[0][0]
     assert ledger == 21
     con.close()
@@ -36,11 +36,11 @@ def test_daily_counts_sum_to_weekly(demo_deployment):
     con = duckdb.connect(str(tmp / ".devlens" / "serving" / "v000001.duckdb"), read_only=True)
     daily = con.execute(
         "select developer_id, sum(commits_count), sum(prs_merged), sum(lines_added), sum(lines_removed) "
-        "from daily.developer_velocity where period_start >= date '2024-01-08' and period_start < date '2024-01-15' "
+        "from daily.developer_snapshot where period_start >= date '2024-01-08' and period_start < date '2024-01-15' "
         "group by 1 having sum(commits_count) + sum(prs_merged) > 0 order by 1"
     ).fetchall()
     weekly = con.execute(
-        "select developer_id, commits_count, prs_merged, lines_added, lines_removed from weekly.developer_velocity "
+        "select developer_id, commits_count, prs_merged, lines_added, lines_removed from weekly.developer_snapshot "
         "where period_start = date '2024-01-08' and commits_count + prs_merged > 0 order by 1"
     ).fetchall()
     assert daily and daily == weekly

@@ -1,0 +1,32 @@
+"""Opaque cursors for ``limit`` / ``cursor`` pagination."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from .errors import ApiError
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        offset = json.loads(base64.urlsafe_b64decode(padded.encode()))["offset"]
+        if not isinstance(offset, int) or offset < 0:
+            raise ValueError
+        return offset
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "invalid cursor: pass back the next_cursor of a previous response") from None
+
+
+def next_cursor(offset: int, limit: int, returned: int, has_more: bool) -> str | None:
+    return encode_cursor(offset + returned) if has_more else None
