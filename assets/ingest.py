@@ -12,6 +12,7 @@ import dagster as dg
 from pipelines.context import DevLens
 from pipelines.sources.demo import generate_demo
 from pipelines.sources.git import ingest_git
+from pipelines.sources.github import GithubSourceError, estimate_budget, ingest_github
 from pipelines.warehouse.config_tables import write_config_tables
 from pipelines.warehouse.connection import WRITER_POOL, writer
 from pipelines.warehouse.raw_writer import ensure_raw_schema
@@ -100,7 +101,41 @@ def build_ingest_assets(devlens: DevLens) -> list[dg.AssetsDefinition]:
             }
         )
 
-    return [workspace_config, demo_source, git_source]
+    @dg.asset(
+        key=["ingest", "github"],
+        group_name="ingest",
+        pool=WRITER_POOL,
+        description="GitHub REST (public or Enterprise via GITHUB_API_URL, token from GITHUB_TOKEN): "
+        "repositories, commits with stats and files, pull requests, PR commits and files, reviews, review "
+        "comments, teams and users. Incremental per repository and entity, with an overlap window and a "
+        "re-read of PRs still open; upserts by natural key.",
+        kinds={"duckdb", "github"},
+    )
+    def github_source(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        workspaces = [ws for ws in cfg.workspaces if any(s.github for s in ws.sources)]
+        metadata: dict = {"workspaces": [ws.id for ws in workspaces]}
+        with writer(devlens.warehouse_path) as con:
+            ensure_raw_schema(con)
+            first_run = not con.execute(
+                "select count(*) from raw.ingest_cursors where source = 'github'"
+            ).fetchall()[0][0]
+            for ws in workspaces:
+                if first_run:
+                    budget = estimate_budget(con, ws, cfg.github, since=cfg.calendar.start, log=context.log)
+                    context.log.info(f"request budget for a full ingest of {ws.id}:\n{budget.summary()}")
+                    metadata[f"{ws.id}/estimated_requests"] = budget.total_requests
+                try:
+                    report = ingest_github(con, ws, cfg.github, since=cfg.calendar.start, run_id=context.run_id,
+                                           log=context.log)
+                except GithubSourceError as e:
+                    partial = getattr(e, "report", None)
+                    if partial is not None:
+                        context.add_output_metadata({f"{ws.id}/{k}": v for k, v in partial.as_metadata().items()})
+                    raise dg.Failure(description=str(e)) from None
+                metadata.update({f"{ws.id}/{k}": v for k, v in report.as_metadata().items()})
+        return dg.MaterializeResult(metadata=metadata)
+
+    return [workspace_config, demo_source, git_source, github_source]
 
 
-INGEST_KEYS = [dg.AssetKey(["ingest", n]) for n in ("workspace_config", "demo", "git")]
+INGEST_KEYS = [dg.AssetKey(["ingest", n]) for n in ("workspace_config", "demo", "git", "github")]

@@ -21,8 +21,8 @@ case when {{ timezone }} is not null then timezone({{ timezone }}, {{ utc_ts }} 
 lower(strftime({{ date_expr }}, '%a'))
 {%- endmacro %}
 
-{% macro hours_between(later, earlier) -%}
-date_diff('second', {{ earlier }}, {{ later }}) / 3600.0
+{% macro seconds_between(later, earlier) -%}
+date_diff('second', {{ earlier }}, {{ later }})
 {%- endmacro %}
 
 {% macro is_bot(developer_id, workspace_id, bots) -%}

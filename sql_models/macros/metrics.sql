@@ -1,5 +1,9 @@
 {#- Each category's metrics as ratios of sums (METRICS.md §1-§6).
 
+    Durations are summed as whole seconds (exact integers, so the sums do not
+    depend on the order a parallel aggregate adds them) and turned into
+    hours only here.
+
     Developer models compute the sums over the developer's events; team and
     workspace models add the same sums up over their members and call the
     same macro, so a roll-up is always a ratio of pooled sums and the
@@ -14,18 +18,18 @@ prs_merged / ({{ period_days }} / 7.0) as pr_throughput,
 {%- endmacro %}
 
 {% macro efficiency_from_sums() -%}
-{{ safe_div('sum_cycle_hours', 'n_merged_prs') }} as avg_pr_cycle_time_hours,
-{{ safe_div('sum_first_review_hours', 'n_reviewed_merged_prs') }} as avg_time_to_first_review_hours,
+{{ safe_div('sum_cycle_seconds / 3600.0', 'n_merged_prs') }} as avg_pr_cycle_time_hours,
+{{ safe_div('sum_first_review_seconds / 3600.0', 'n_reviewed_merged_prs') }} as avg_time_to_first_review_hours,
 {{ safe_div('sum_pr_size', 'n_merged_prs') }} as avg_pr_size,
 {{ safe_div('n_closed_prs_merged', 'n_closed_prs') }} as pr_merge_rate,
-{{ safe_div('sum_first_commit_to_merge_hours', 'n_merged_prs_with_commits') }} as first_commit_to_merge_hours,
+{{ safe_div('sum_first_commit_to_merge_seconds / 3600.0', 'n_merged_prs_with_commits') }} as first_commit_to_merge_hours,
 {{ safe_div('n_rework_commits', 'n_merged_pr_commits') }} as rework_ratio
 {%- endmacro %}
 
 {% macro quality_from_sums() -%}
 {{ safe_div('n_participated_prs', 'n_participation_prs') }} as review_participation_rate,
 {{ safe_div('n_review_comments_given', 'review_given_count') }} as avg_review_depth,
-{{ safe_div('sum_turnaround_hours', 'n_turnaround_prs') }} as review_turnaround_hours,
+{{ safe_div('sum_turnaround_seconds / 3600.0', 'n_turnaround_prs') }} as review_turnaround_hours,
 {{ safe_div('n_self_merged_prs', 'n_merged_prs') }} as self_merge_rate
 {%- endmacro %}
 

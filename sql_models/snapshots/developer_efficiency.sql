@@ -30,12 +30,12 @@ merged as (
         author_id as developer_id,
         {{ period_start_of('merged_at') }} as period_start,
         count(*) as n_merged_prs,
-        sum({{ hours_between('merged_at', 'created_at') }}) as sum_cycle_hours,
+        sum({{ seconds_between('merged_at', 'created_at') }}) as sum_cycle_seconds,
         count(first_review_at) as n_reviewed_merged_prs,
-        sum({{ hours_between('first_review_at', 'created_at') }}) as sum_first_review_hours,
+        sum({{ seconds_between('first_review_at', 'created_at') }}) as sum_first_review_seconds,
         sum(size) as sum_pr_size,
         count(first_commit_at) as n_merged_prs_with_commits,
-        sum({{ hours_between('merged_at', 'first_commit_at') }}) as sum_first_commit_to_merge_hours,
+        sum({{ seconds_between('merged_at', 'first_commit_at') }}) as sum_first_commit_to_merge_seconds,
         sum(commit_count) as n_merged_pr_commits,
         sum(rework_commit_count) as n_rework_commits
     from pr_facts
@@ -59,12 +59,12 @@ sums as (
     select
         developer_periods.*,
         coalesce(merged.n_merged_prs, 0) as n_merged_prs,
-        coalesce(merged.sum_cycle_hours, 0) as sum_cycle_hours,
+        coalesce(merged.sum_cycle_seconds, 0) as sum_cycle_seconds,
         coalesce(merged.n_reviewed_merged_prs, 0) as n_reviewed_merged_prs,
-        coalesce(merged.sum_first_review_hours, 0) as sum_first_review_hours,
+        coalesce(merged.sum_first_review_seconds, 0) as sum_first_review_seconds,
         coalesce(merged.sum_pr_size, 0) as sum_pr_size,
         coalesce(merged.n_merged_prs_with_commits, 0) as n_merged_prs_with_commits,
-        coalesce(merged.sum_first_commit_to_merge_hours, 0) as sum_first_commit_to_merge_hours,
+        coalesce(merged.sum_first_commit_to_merge_seconds, 0) as sum_first_commit_to_merge_seconds,
         coalesce(merged.n_merged_pr_commits, 0) as n_merged_pr_commits,
         coalesce(merged.n_rework_commits, 0) as n_rework_commits,
         coalesce(closed.n_closed_prs, 0) as n_closed_prs,
@@ -78,8 +78,8 @@ final as (
     select
         workspace_id, developer_id, period_type, period_start, period_end,
         {{ efficiency_from_sums() }},
-        n_merged_prs, sum_cycle_hours, n_reviewed_merged_prs, sum_first_review_hours, sum_pr_size,
-        n_merged_prs_with_commits, sum_first_commit_to_merge_hours, n_merged_pr_commits, n_rework_commits,
+        n_merged_prs, sum_cycle_seconds, n_reviewed_merged_prs, sum_first_review_seconds, sum_pr_size,
+        n_merged_prs_with_commits, sum_first_commit_to_merge_seconds, n_merged_pr_commits, n_rework_commits,
         n_closed_prs, n_closed_prs_merged
     from sums
 )

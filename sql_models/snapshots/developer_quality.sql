@@ -80,7 +80,7 @@ turnaround as (
         first_review_by_reviewer.reviewer_id as developer_id,
         {{ period_start_of('first_review_by_reviewer.first_reviewed_at') }} as period_start,
         count(*) as n_turnaround_prs,
-        sum({{ hours_between('first_review_by_reviewer.first_reviewed_at', 'pull_requests.created_at') }}) as sum_turnaround_hours
+        sum({{ seconds_between('first_review_by_reviewer.first_reviewed_at', 'pull_requests.created_at') }}) as sum_turnaround_seconds
     from first_review_by_reviewer
     join pull_requests
         on pull_requests.workspace_id = first_review_by_reviewer.workspace_id
@@ -108,7 +108,7 @@ sums as (
         coalesce(comments_given.n_review_comments_given, 0) as n_review_comments_given,
         coalesce(reviews_given.review_given_count, 0) as review_given_count,
         coalesce(turnaround.n_turnaround_prs, 0) as n_turnaround_prs,
-        coalesce(turnaround.sum_turnaround_hours, 0) as sum_turnaround_hours,
+        coalesce(turnaround.sum_turnaround_seconds, 0) as sum_turnaround_seconds,
         coalesce(self_merges.n_merged_prs, 0) as n_merged_prs,
         coalesce(self_merges.n_self_merged_prs, 0) as n_self_merged_prs
     from developer_periods
@@ -124,7 +124,7 @@ final as (
         workspace_id, developer_id, period_type, period_start, period_end,
         {{ quality_from_sums() }},
         n_participation_prs, n_participated_prs, n_review_comments_given, review_given_count,
-        n_turnaround_prs, sum_turnaround_hours, n_merged_prs, n_self_merged_prs
+        n_turnaround_prs, sum_turnaround_seconds, n_merged_prs, n_self_merged_prs
     from sums
 )
 
