@@ -32,7 +32,7 @@ create table if not exists meta.publishes (
 );
 """
 # Staging tables the API needs to answer (who exists, which teams).
-SERVED_TABLE_MODELS = ("stg_developers", "stg_team_members")
+SERVED_TABLE_MODELS = ("stg_developers", "stg_teams", "stg_team_members")
 SERVED_EXTRA = ("meta.partition_ledger", "config.workspaces", "config.teams", "config.working_schedules")
 
 

@@ -179,9 +179,8 @@ def _group(scope: RequestScope, period, group_type: str, group_id: str) -> dict:
 def _require_team(scope: RequestScope, team_id: str) -> str:
     team = team_id.strip().lower()
     known = scope.snapshot.scalar(
-        "select 1 from staging.stg_team_members where workspace_id = ? and team_id = ? "
-        "union all select 1 from config.teams where workspace_id = ? and team_id = ? limit 1",
-        [scope.workspace_id, team, scope.workspace_id, team],
+        "select 1 from staging.stg_teams where workspace_id = ? and team_id = ?",
+        [scope.workspace_id, team],
     )
     if not known:
         raise ApiError(404, f"team {team_id!r} not found in workspace {scope.workspace_id!r}")

@@ -24,7 +24,7 @@ linked_emails as (
     select
         lower(commits.author_email) as email,
         {{ account_login('users.login', 'commits.author_login') }} as developer_id,
-        count(*) as commits
+        count(distinct commits.sha) as commits
     from commits
     left join users on users.user_id = commits.author_user_id
     where commits.author_email is not null

@@ -34,6 +34,7 @@ efficiency as (select * from {{ ref('developer_efficiency') }}),
 quality as (select * from {{ ref('developer_quality') }}),
 sustainability as (select * from {{ ref('developer_sustainability') }}),
 collaboration as (select * from {{ ref('developer_collaboration') }}),
+teams as (select * from {{ ref('stg_teams') }}),
 team_members as (select * from {{ ref('stg_team_members') }}),
 workspaces as (select * from {{ source('config', 'workspaces') }}),
 periods as (select * from {{ periods() }}),
@@ -83,15 +84,27 @@ workload_ranked as (
     from member_sums
 ),
 
+group_spine as (
+    -- every team and the workspace have a row in every period, members or not
+    select teams.workspace_id, 'team' as group_type, teams.team_id as group_id, periods.period_start, periods.period_end
+    from teams
+    cross join periods
+    union all
+    select workspaces.workspace_id, 'workspace', workspaces.workspace_id, periods.period_start, periods.period_end
+    from workspaces
+    cross join periods
+),
+
 pooled as (
     select
-        workspace_id, group_type, group_id, period_start, period_end,
-        count(*) as member_count,
+        group_spine.workspace_id, group_spine.group_type, group_spine.group_id,
+        group_spine.period_start, group_spine.period_end,
+        count(developer_id) as member_count,
         count(*) filter (where is_active) as active_member_count,
-        cast(sum(commits_count) as bigint) as commits_count,
-        cast(sum(prs_merged) as bigint) as prs_merged,
-        cast(sum(lines_added) as bigint) as lines_added,
-        cast(sum(lines_removed) as bigint) as lines_removed,
+        cast(coalesce(sum(commits_count), 0) as bigint) as commits_count,
+        cast(coalesce(sum(prs_merged), 0) as bigint) as prs_merged,
+        cast(coalesce(sum(lines_added), 0) as bigint) as lines_added,
+        cast(coalesce(sum(lines_removed), 0) as bigint) as lines_removed,
         {% for column in ['n_merged_prs', 'sum_cycle_seconds', 'n_reviewed_merged_prs', 'sum_first_review_seconds',
                           'sum_pr_size', 'n_merged_prs_with_commits', 'sum_first_commit_to_merge_seconds',
                           'n_merged_pr_commits', 'n_rework_commits', 'n_closed_prs', 'n_closed_prs_merged',
@@ -102,10 +115,12 @@ pooled as (
         coalesce(sum({{ column }}), 0) as {{ column }},
         {% endfor %}
         -- population Gini from the sorted values: (2 * sum(i * x_i)) / (n * sum(x)) - (n + 1) / n
-        case when count(*) <= 1 or sum(workload) = 0 then 0.0
-             else greatest(0.0, 2.0 * sum(workload_rank * workload) / (count(*) * sum(workload)) - (count(*) + 1.0) / count(*))
+        case when count(developer_id) <= 1 or coalesce(sum(workload), 0) = 0 then 0.0
+             else greatest(0.0, 2.0 * sum(workload_rank * workload) / (count(developer_id) * sum(workload))
+                                - (count(developer_id) + 1.0) / count(developer_id))
         end as workload_gini
-    from workload_ranked
+    from group_spine
+    left join workload_ranked using (workspace_id, group_type, group_id, period_start)
     group by 1, 2, 3, 4, 5
 ),
 
