@@ -151,11 +151,14 @@ def upsert(
         result.inserted = counts.get("insert", 0)
         result.updated = counts.get("update", 0)
         result.unchanged = rows.num_rows - result.inserted - result.updated
-        if result.inserted or result.updated:
+        cols = ", ".join(columns)
+        if result.inserted:  # new keys: a plain insert, much cheaper than a replace
+            con.execute(f"insert into raw.{table} ({cols}) select {cols} from _upsert where _change = 'insert'")
+        if result.updated:
             con.execute(
-                f"insert or replace into raw.{table} ({', '.join(columns)}) "
-                f"select {', '.join(columns)} from _upsert"
+                f"insert or replace into raw.{table} ({cols}) select {cols} from _upsert where _change = 'update'"
             )
+        if result.inserted or result.updated:
             _log_changes(con, spec, run_id)
         con.execute("drop table _upsert")
         con.execute("commit")
