@@ -46,6 +46,8 @@ def _check_specs(model: Model, key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
         specs.append(dg.AssetCheckSpec("ratios_in_unit_interval", asset=key, description="ratios are in [0, 1]"))
     for col, expr in model.checks.equal:
         specs.append(dg.AssetCheckSpec(f"{col}_definition", asset=key, description=f"{col} = {expr}"))
+    for name, _ in model.checks.reconcile:
+        specs.append(dg.AssetCheckSpec(name, asset=key, description=f"reconciliation: {name.replace('_', ' ')}"))
     return specs
 
 
@@ -99,7 +101,7 @@ def build_table_asset(devlens: DevLens, model: Model) -> dg.AssetsDefinition:
     def _table(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         with writer(devlens.warehouse_path) as con:
             result = build_table(con, devlens.project, model.name)
-            checks = run_checks(con, model, result.relation)
+            checks = run_checks(con, model, result.relation, reconcile=devlens.project.render_checks(model.name))
             preview = _preview(con, result.relation, "true", [])
         context.log.info(f"{result.relation}: {result.row_count} rows")
         return _result(model, result, checks, preview, key)
@@ -146,7 +148,11 @@ def build_period_asset(devlens: DevLens, model: Model, period_type: str) -> dg.A
             where = " or ".join("(period_start >= ? and period_start < ?)" for _ in ranges)
             params = [v for first, last in ranges for v in (first.start, last.end)]
             relation = results[0].relation
-            checks = run_checks(con, model, relation, where, params)
+            reconcile = [
+                check for first, last in ranges
+                for check in devlens.project.render_checks(model.name, period_type, first.start, last.end)
+            ]
+            checks = _merge_outcomes(run_checks(con, model, relation, where, params, reconcile))
             preview = _preview(con, relation, where, params)
         total = BuildResult(relation, sum(r.row_count for r in results), results[-1].columns)
         for r in results:
@@ -158,6 +164,19 @@ def build_period_asset(devlens: DevLens, model: Model, period_type: str) -> dg.A
         return _result(model, total, checks, preview, key, partitions=len(periods))
 
     return _period
+
+
+def _merge_outcomes(outcomes):
+    """One outcome per check name (a reconcile check runs once per contiguous range)."""
+    merged = {}
+    for o in outcomes:
+        if o.name in merged:
+            m = merged[o.name]
+            m.failing_rows += o.failing_rows
+            m.passed = m.passed and o.passed
+        else:
+            merged[o.name] = o
+    return list(merged.values())
 
 
 def _result(model, result: BuildResult, checks, preview, key, partitions: int | None = None) -> dg.MaterializeResult:

@@ -123,6 +123,27 @@ def cmd_backfill(args) -> int:
     return 0
 
 
+def cmd_sync(args) -> int:
+    devlens = _devlens(args)
+    runner = _runner(devlens)
+    ingest, runs = runner.sync()
+    lines = [f"ingest run {ingest.run_id}: touched "
+             + (", ".join(f"{pt} {len(k)}" for pt, k in ingest.touched.items() if k) or "no ended period")]
+    for r in runs:
+        pt = r.job.removesuffix("_models_job")
+        lines.append(f"  {pt}: {len(r.partitions)} partitions {r.partitions[0]} .. {r.partitions[-1]} "
+                     f"in run {r.run_id}")
+    pub = runner.publish() if runs else None
+    lines.append(f"published data version {pub.rows['data_version']}" if pub else "nothing to recompute")
+    doc = {"ingest": ingest.as_dict(), "partitions": {}, "runs": [r.as_dict() for r in runs],
+           "publish": pub.as_dict() if pub else None}
+    for r in runs:
+        doc["partitions"].setdefault(r.job.removesuffix("_models_job"), []).extend(r.partitions)
+    doc["partitions"] = {pt: sorted(set(k)) for pt, k in doc["partitions"].items()}
+    _print(args, "\n".join(lines), doc)
+    return 0
+
+
 def cmd_publish(args) -> int:
     pub = _runner(_devlens(args)).publish()
     _print(args, f"published data version {pub.rows['data_version']} (run {pub.run_id})", pub.as_dict())
@@ -246,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="date_from", type=_parse_date, required=True, help="first date (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", type=_parse_date, required=True, help="last date, inclusive")
     p.add_argument("--period-type", action="append", choices=PERIOD_TYPES, help="repeatable; default: all four")
+
+    add("sync", cmd_sync, "ingest, then recompute exactly the partitions the new data touched, then publish")
 
     add("publish", cmd_publish, "publish the served tables as a new data version")
 

@@ -33,7 +33,39 @@ create table if not exists meta.publishes (
 """
 # Staging tables the API needs to answer (who exists, which teams).
 SERVED_TABLE_MODELS = ("stg_developers", "stg_teams", "stg_team_members")
-SERVED_EXTRA = ("meta.partition_ledger", "config.workspaces", "config.teams", "config.working_schedules")
+SERVED_EXTRA = ("meta.partition_ledger", "meta.sync_status", "config.workspaces", "config.teams",
+                "config.working_schedules")
+
+# Per workspace, period asset and type: the latest computed partition, the
+# last ingest and how far the data lags behind (hours from the end of the
+# latest computed period to the publish).
+SYNC_STATUS_SQL = """
+create or replace table meta.sync_status as
+with latest as (
+    select asset_key as asset, period_type, max(partition_key) as latest_partition,
+           arg_max(computed_at, partition_key) as computed_at
+    from meta.partition_ledger
+    group by 1, 2
+),
+last_ingest as (
+    select max(computed_at) as last_ingest_at from meta.late_data_batches
+)
+select
+    workspaces.workspace_id,
+    latest.asset,
+    latest.period_type,
+    latest.latest_partition,
+    latest.computed_at,
+    last_ingest.last_ingest_at,
+    date_diff('second',
+        cast(latest_partition as date) + case latest.period_type
+            when 'daily' then interval 1 day when 'weekly' then interval 7 day
+            when 'biweekly' then interval 14 day else interval 1 month end,
+        cast(? as timestamp)) / 3600.0 as lag_hours
+from latest
+cross join last_ingest
+cross join config.workspaces as workspaces
+"""
 
 
 @dataclass
@@ -68,6 +100,8 @@ def publish(con: duckdb.DuckDBPyConnection, project: ModelProject, serving_dir: 
     final = serving_dir / f"v{version:06d}.duckdb"
     tmp = serving_dir / f".v{version:06d}.duckdb.tmp"
     tmp.unlink(missing_ok=True)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    _write_sync_status(con, now)
     relations = served_relations(con, project)
     counts: dict[str, int] = {}
     con.execute(f"attach '{tmp}' as serving")
@@ -78,7 +112,6 @@ def publish(con: duckdb.DuckDBPyConnection, project: ModelProject, serving_dir: 
             order = _order_by(con, rel)
             con.execute(f"create table serving.{schema}.{name} as select * from {rel}{order}")
             counts[rel] = con.execute(f"select count(*) from serving.{schema}.{name}").fetchall()[0][0]
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
         con.execute("create schema if not exists serving.meta")
         con.execute(
             "create table serving.meta.data_version as select ? as version, ? as published_at, ? as run_id",
@@ -92,6 +125,17 @@ def publish(con: duckdb.DuckDBPyConnection, project: ModelProject, serving_dir: 
     con.execute("insert into meta.publishes values (?, ?, ?, ?)", [version, now, run_id, len(counts)])
     _prune(serving_dir, keep)
     return PublishResult(version, final, counts)
+
+
+def _write_sync_status(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    from .late_data import STATE_DDL
+    from .modeling.materialize import ensure_meta
+
+    ensure_meta(con)
+    con.execute(STATE_DDL)
+    con.execute("create schema if not exists config")
+    con.execute("create table if not exists config.workspaces (workspace_id varchar)")
+    con.execute(SYNC_STATUS_SQL, [now])
 
 
 def _order_by(con: duckdb.DuckDBPyConnection, relation: str) -> str:

@@ -11,9 +11,11 @@ from datetime import date, datetime, timezone
 
 import dagster as dg
 
+from .automation import LATE_DATA_KEY
 from .calendar import PERIOD_TYPES, register_biweekly_partitions
 from .context import DevLens
 from .definitions import INGEST_JOB, PUBLISH_JOB, build_definitions, period_job_name
+from .late_data import plan_runs
 from .publish import current_version
 
 
@@ -27,6 +29,7 @@ class RunSummary:
     run_id: str
     partitions: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    touched: dict[str, list[str]] = field(default_factory=dict)  # the late-data batch of an ingest
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -40,10 +43,11 @@ class Runner:
         # The run's full event log is in the Dagster UI; the console gets the level asked for.
         self.run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
 
-    def _execute(self, job_name: str, tags: dict | None = None, partition_key: str | None = None) -> RunSummary:
+    def _execute(self, job_name: str, tags: dict | None = None, partition_key: str | None = None,
+                 asset_selection: list[dg.AssetKey] | None = None) -> RunSummary:
         job = self.defs.resolve_job_def(job_name)
         result = job.execute_in_process(run_config=self.run_config, instance=self.instance, tags=tags or {},
-                                        partition_key=partition_key,
+                                        partition_key=partition_key, asset_selection=asset_selection,
                                         raise_on_error=False)
         if not result.success:
             failures = [
@@ -52,13 +56,15 @@ class Runner:
                 if e.event_type == dg.DagsterEventType.STEP_FAILURE
             ]
             raise RunFailed(f"run {result.run_id} of {job_name} failed:\n  " + "\n  ".join(failures))
-        rows = {}
+        summary = RunSummary(job_name, result.run_id)
         for mat in result.get_asset_materialization_events():
             m = mat.event_specific_data.materialization
             count = m.metadata.get("dagster/row_count")
             if count is not None:
-                rows[m.asset_key.to_user_string()] = count.value
-        return RunSummary(job_name, result.run_id, rows=rows)
+                summary.rows[m.asset_key.to_user_string()] = count.value
+            if m.asset_key == LATE_DATA_KEY:
+                summary.touched = m.metadata["partitions"].value
+        return summary
 
     def ingest(self) -> RunSummary:
         return self._execute(INGEST_JOB)
@@ -79,6 +85,26 @@ class Runner:
             summary.partitions = keys
             out.append(summary)
         return out
+
+    def sync(self, now: datetime | None = None) -> tuple[RunSummary, list[RunSummary]]:
+        """Ingest, then recompute exactly the partitions the new data touched (as the
+        late-data sensor would), one single-run range per period type and model set."""
+        now = now or datetime.now(timezone.utc)
+        ingest = self.ingest()
+        plan = plan_runs(ingest.touched, self.devlens.project, self.devlens.calendar, now)
+        if any(run.period_type == "biweekly" for run in plan):
+            register_biweekly_partitions(self.instance, self.devlens.calendar, now)
+        runs = []
+        for run in plan:
+            summary = self._execute(
+                period_job_name(run.period_type),
+                tags={**run.tags, "devlens/trigger": "sync"},
+                asset_selection=[dg.AssetKey([run.period_type, m]) for m in run.models],
+            )
+            summary.partitions = [p.key for p in self.devlens.calendar.completed_periods(run.period_type, now)
+                                  if run.first_key <= p.key <= run.last_key]
+            runs.append(summary)
+        return ingest, runs
 
     def publish(self) -> RunSummary:
         summary = self._execute(PUBLISH_JOB)

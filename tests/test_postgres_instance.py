@@ -12,12 +12,15 @@ from datetime import date, datetime, timezone
 import dagster as dg
 import duckdb
 import psycopg2
+import pyarrow as pa
 import pytest
 
+from pipelines.automation import late_data_requests
 from pipelines.config import load_config
 from pipelines.context import DevLens
 from pipelines.definitions import period_job_name
 from pipelines.runner import Runner
+from pipelines.warehouse.raw_writer import upsert
 from tests.e2e.conftest import demo_config
 
 PG = dict(host=os.environ.get("DEVLENS_PG_HOST", "127.0.0.1"), port=int(os.environ.get("DEVLENS_PG_PORT", "5432")),
@@ -64,6 +67,24 @@ def test_partitioned_run_on_postgres_instance(tmp_path, pg_database):
         runner.backfill(date(2024, 1, 1), date(2024, 1, 14), ["weekly", "biweekly"],
                         now=datetime(2024, 2, 1, tzinfo=timezone.utc))
         single = runner._execute(period_job_name("weekly"), partition_key="2024-01-08")
+
+        # the late-data sensor on the same instance: a late review on a PR requests its periods
+        first_batch = instance.fetch_materializations(dg.AssetKey(["meta", "late_data"]), limit=1).records[0]
+        wh = runner.devlens.warehouse_path
+        con = duckdb.connect(str(wh))
+        pr = con.execute("select repository, number from raw.pull_requests where merged_at is not null "
+                         "and created_at >= timestamp '2024-01-08' and merged_at < timestamp '2024-01-15' "
+                         "order by 1, 2 limit 1").fetchall()[0]
+        upsert(con, "reviews", pa.Table.from_pylist([dict(
+            review_id=880001, repository=pr[0], pr_number=pr[1], reviewer_login="heidi", state="COMMENTED",
+            submitted_at=datetime(2024, 1, 12, 9, 0))]), "late")
+        con.close()
+        runner.ingest()
+        result = late_data_requests(runner.devlens, instance, str(first_batch.storage_id),
+                                    datetime(2024, 2, 1, tzinfo=timezone.utc))
+        weekly = [r for r in result.run_requests if r.job_name == period_job_name("weekly")]
+        assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+                for r in weekly] == [("2024-01-08", "2024-01-08")]
 
         # the runs, their partitions and the biweekly keys live in PostgreSQL
         weekly_key = dg.AssetKey(["weekly", "developer_velocity"])

@@ -170,9 +170,11 @@ class CheckOutcome:
 
 
 def run_checks(
-    con: duckdb.DuckDBPyConnection, model: Model, relation: str, where: str = "true", params: list | None = None
+    con: duckdb.DuckDBPyConnection, model: Model, relation: str, where: str = "true", params: list | None = None,
+    reconcile: list[tuple[str, str]] = (),
 ) -> list[CheckOutcome]:
-    """The model's checks over ``relation`` rows matching ``where``."""
+    """The model's checks over ``relation`` rows matching ``where``, and its
+    rendered reconcile queries (each returns the violating rows)."""
     params = params or []
     out: list[CheckOutcome] = []
 
@@ -196,6 +198,9 @@ def run_checks(
     for col, expr in model.checks.equal:
         n = count(f"select count(*) from {relation} where ({where}) and {col} is distinct from ({expr})")
         out.append(CheckOutcome(f"{col}_definition", n == 0, n, f"{col} = {expr}"))
+    for name, query in reconcile:
+        n = con.execute(f"select count(*) from ({query}) as violations").fetchall()[0][0]
+        out.append(CheckOutcome(name, n == 0, n, "rows violating the reconciliation"))
     return out
 
 

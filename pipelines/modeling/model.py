@@ -13,6 +13,11 @@ Header keys::
       non_negative: [col, ...]    # counts >= 0
       ratios: [col, ...]          # fractions in [0, 1]
       equal: {col: sql expression}  # e.g. net_lines: lines_added - lines_removed
+      reconcile:                    # {name: a query returning the violating rows};
+        name: select ...            # Jinja like the model, plus `this` (the rows written)
+    late_data:
+      following_periods: all | N  # also recompute later periods when a period changes
+                                  # ("as of" models: all; the burnout detector: 4)
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ from typing import Literal
 import yaml
 
 HEADER_RE = re.compile(r"\A\s*/\*\s*---\s*\n(?P<yaml>.*?)\n\s*---\s*\*/", re.S)
-HEADER_KEYS = {"description", "kind", "grain", "unique_key", "serve", "columns", "checks", "name"}
-CHECK_KEYS = {"non_negative", "ratios", "equal"}
+HEADER_KEYS = {"description", "kind", "grain", "unique_key", "serve", "columns", "checks", "name", "late_data"}
+CHECK_KEYS = {"non_negative", "ratios", "equal", "reconcile"}
 
 
 class ModelError(ValueError):
@@ -39,6 +44,7 @@ class Checks:
     non_negative: tuple[str, ...] = ()
     ratios: tuple[str, ...] = ()
     equal: tuple[tuple[str, str], ...] = ()
+    reconcile: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class Model:
     serve: bool
     columns: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     checks: Checks = Checks()
+    late_data_following: str | int | None = None
 
     @property
     def period_scoped(self) -> bool:
@@ -66,6 +73,14 @@ class Model:
                 raise ValueError(f"{self.name} is period-scoped; a period type is needed")
             return f"{period_type}.{self.name}"
         return f"{self.folder}.{self.name}"
+
+    @property
+    def body(self) -> str:
+        """The Jinja/SQL body: the header blanked out line for line, so that
+        rendered SQL keeps the file's line numbers (and the header's own
+        Jinja, e.g. in reconcile checks, is not rendered with the model)."""
+        m = HEADER_RE.match(self.source)
+        return "\n" * self.source[: m.end()].count("\n") + self.source[m.end():] if m else self.source
 
     @property
     def source_hash(self) -> str:
@@ -116,8 +131,13 @@ def parse_model_file(path: Path, root: Path) -> Model:
     bad = set(checks) - CHECK_KEYS
     if bad:
         raise ModelError(f"{where}:{line_of('checks')}: unknown check(s) {sorted(bad)}; allowed: {sorted(CHECK_KEYS)}")
+    late_data = header.get("late_data") or {}
+    following = late_data.get("following_periods") if isinstance(late_data, dict) else None
+    if following is not None and following != "all" and not (isinstance(following, int) and following > 0):
+        raise ModelError(f"{where}:{line_of('late_data')}: late_data.following_periods is 'all' or a positive integer")
     return Model(
         name=name,
+        late_data_following=following,
         path=path,
         folder=path.parent.name,
         source=text,
@@ -131,5 +151,6 @@ def parse_model_file(path: Path, root: Path) -> Model:
             non_negative=tuple(checks.get("non_negative", ())),
             ratios=tuple(checks.get("ratios", ())),
             equal=tuple((checks.get("equal") or {}).items()),
+            reconcile=tuple((checks.get("reconcile") or {}).items()),
         ),
     )

@@ -67,6 +67,19 @@ class ModelProject:
         except jinja2.UndefinedError as e:
             raise ModelError(f"{self._where(model)}:{_template_line(e)}: {e.message}") from None
 
+    def render_checks(self, name: str, period_type: str | None = None, start: date | None = None,
+                      end: date | None = None) -> list[tuple[str, str]]:
+        """The model's reconcile checks rendered for the range: (name, query)."""
+        model = self.models[name]
+        ctx = RenderContext(period_type, start or self.calendar.start, end or self.calendar.start)
+        out = []
+        for check, text in model.checks.reconcile:
+            try:
+                out.append((check, render_model(model, self.env, self.calendar, self.models, ctx, text=text)))
+            except (UnknownRef, jinja2.TemplateError) as e:
+                raise ModelError(f"{self._where(model)}:1: check {check!r}: {e}") from None
+        return out
+
     def _placeholder_render(self, model: Model) -> str:
         if model.period_scoped:
             p = self.calendar.first_period("weekly")

@@ -34,7 +34,7 @@ KNOWN_SOURCES = {
     "raw": {
         "repositories", "workspace_repositories", "users", "commits", "commit_files",
         "pull_requests", "pull_request_commits", "pull_request_files", "reviews",
-        "review_comments", "team_members", "change_log",
+        "review_comments", "team_members", "change_log", "file_contents",
     },
     "config": {"workspaces", "teams", "team_members", "bots", "identities", "working_schedules"},
 }
@@ -115,7 +115,10 @@ def render_model(
     calendar: PeriodCalendar,
     models: dict[str, "Model"],
     ctx: RenderContext,
+    text: str | None = None,
 ) -> str:
+    """Render ``model`` (or ``text`` in the model's context, e.g. a check
+    query, where ``this`` is the model's own rows of the range)."""
     def ref(name: str) -> str:
         target = models.get(name)
         if target is None:
@@ -146,4 +149,10 @@ def render_model(
             period_start_of=period_start_sql(calendar, pt),
             periods=lambda: periods_sql(calendar, pt, ctx.start, ctx.end),
         )
-    return env.from_string(model.source).render(**variables)
+    if text is not None:
+        own = model.relation(ctx.period_type) if model.period_scoped else model.relation()
+        variables["this"] = (
+            f"(select * from {own} where period_start >= {sql_date(ctx.start)} "
+            f"and period_start < {sql_date(ctx.end)})" if model.period_scoped else own
+        )
+    return env.from_string(text if text is not None else model.body).render(**variables)

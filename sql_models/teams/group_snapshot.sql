@@ -25,6 +25,24 @@ checks:
            weekend_commit_ratio, late_night_commit_ratio, cross_team_pr_ratio, knowledge_sharing_score]
   equal:
     net_lines: lines_added - lines_removed
+  reconcile:
+    team_counts_equal_member_sums: |
+      with members as (
+          select t.workspace_id, t.team_id, developer_velocity.period_start,
+                 sum(commits_count) as commits_count, sum(prs_merged) as prs_merged,
+                 sum(lines_added) as lines_added, sum(lines_removed) as lines_removed
+          from {{ ref('stg_team_members') }} t
+          join {{ ref('developer_velocity') }}
+            on developer_velocity.workspace_id = t.workspace_id and developer_velocity.developer_id = t.developer_id
+          group by 1, 2, 3
+      )
+      select g.* from {{ this }} g
+      left join members m
+        on m.workspace_id = g.workspace_id and m.team_id = g.group_id and m.period_start = g.period_start
+      where g.group_type = 'team'
+        and (g.commits_count, g.prs_merged, g.lines_added, g.lines_removed) is distinct from
+            (coalesce(m.commits_count, 0), coalesce(m.prs_merged, 0), coalesce(m.lines_added, 0),
+             coalesce(m.lines_removed, 0))
 --- */
 with
 

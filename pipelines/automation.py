@@ -1,0 +1,158 @@
+"""Schedules, sensors and freshness checks: what the Dagster daemon runs.
+
+- ``nightly_ingest`` (00:00 UTC) ingests every source and rebuilds staging.
+- ``close_<type>_periods`` (00:30 UTC) materialize each period type's most
+  recent complete period once it has ended: yesterday daily; last week on
+  Mondays; the last biweekly period on the Monday it closes; last month on
+  the 1st. They queue behind the ingest run: every writer shares the
+  ``duckdb_writer`` pool of one slot.
+- ``late_data_sensor`` turns each late-data batch (the partitions an ingest
+  touched) into single-run ranges for exactly those partitions.
+- ``publish_after_success`` publishes after every run that wrote period tables.
+- ``biweekly_periods`` registers biweekly partitions as periods end.
+- Freshness checks fail when the latest daily partition is not materialized
+  36 hours after it began (12:00 UTC the next day); weekly and monthly
+  likewise at 12:00 UTC on the day after the period ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+
+import dagster as dg
+
+from .calendar import PERIOD_TYPES, register_biweekly_partitions
+from .context import DevLens
+from .late_data import plan_runs
+
+INGEST_JOB = "ingest_job"
+PUBLISH_JOB = "publish_job"
+LATE_DATA_KEY = dg.AssetKey(["meta", "late_data"])
+CLOSE_CRON = {"daily": "30 0 * * *", "weekly": "30 0 * * 1", "biweekly": "30 0 * * 1", "monthly": "30 0 1 * *"}
+FRESHNESS_DEADLINE = {"daily": "0 12 * * *", "weekly": "0 12 * * 1", "monthly": "0 12 1 * *"}
+
+
+def period_job_name(period_type: str) -> str:
+    return f"{period_type}_models_job"
+
+
+def closing_schedule(devlens: DevLens, period_type: str) -> dg.ScheduleDefinition:
+    calendar = devlens.calendar
+
+    @dg.schedule(
+        name=f"close_{period_type}_periods",
+        cron_schedule=CLOSE_CRON[period_type],
+        job_name=period_job_name(period_type),
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=f"Materialize the {period_type} period that ended at midnight UTC.",
+    )
+    def _close(context: dg.ScheduleEvaluationContext):
+        today = context.scheduled_execution_time.astimezone(timezone.utc).date()
+        period = calendar.containing(period_type, today - timedelta(days=1))
+        if period.end != today:
+            return dg.SkipReason(f"no {period_type} period ended at {today} 00:00 UTC")
+        if period.start < calendar.first_period(period_type).start:
+            return dg.SkipReason(f"{period.key} is before the calendar start {calendar.start}")
+        if period_type == "biweekly":
+            register_biweekly_partitions(context.instance, calendar, today)
+        return dg.RunRequest(run_key=f"close-{period_type}-{period.key}", partition_key=period.key,
+                             tags={"devlens/trigger": "schedule"})
+
+    return _close
+
+
+def build_automation(devlens: DevLens, period_jobs: list, ingest_job, publish_job, period_assets):
+    schedules = [
+        dg.ScheduleDefinition(
+            name="nightly_ingest",
+            cron_schedule="0 0 * * *",
+            job=ingest_job,
+            execution_timezone="UTC",
+            default_status=dg.DefaultScheduleStatus.RUNNING,
+            description="Ingest every source and rebuild staging, before the periods close.",
+        ),
+        *[closing_schedule(devlens, pt) for pt in PERIOD_TYPES],
+    ]
+
+    @dg.sensor(
+        name="late_data_sensor",
+        jobs=period_jobs,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Recompute exactly the partitions each ingest touched (late reviews, merges, "
+        "backdated commits, re-attributed commits), as single-run ranges.",
+    )
+    def late_data_sensor(context: dg.SensorEvaluationContext):
+        return late_data_requests(devlens, context.instance, context.cursor, datetime.now(timezone.utc))
+
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        request_job=publish_job,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        monitor_all_code_locations=False,
+        description="After every successful run that wrote period tables, publish once.",
+    )
+    def publish_after_success(context: dg.RunStatusSensorContext):
+        run = context.dagster_run
+        wrote_periods = run.job_name in {period_job_name(pt) for pt in PERIOD_TYPES} or any(
+            key.path[0] in PERIOD_TYPES for key in (run.asset_selection or ())
+        )
+        if not wrote_periods:
+            return dg.SkipReason(f"run {run.run_id} wrote no period tables")
+        return dg.RunRequest(run_key=f"publish-after-{run.run_id}")
+
+    @dg.sensor(
+        minimum_interval_seconds=3600,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Registers each ended biweekly period as a partition of the biweekly assets.",
+    )
+    def biweekly_periods(context: dg.SensorEvaluationContext):
+        new = register_biweekly_partitions(context.instance, devlens.calendar, datetime.now(timezone.utc))
+        return dg.SkipReason(f"registered {len(new)} new biweekly periods" if new else "no new biweekly period")
+
+    freshness_checks = []
+    for pt, deadline in FRESHNESS_DEADLINE.items():
+        assets = [a for a in period_assets if a.key.path[0] == pt]
+        freshness_checks += dg.build_time_partition_freshness_checks(
+            assets=assets, deadline_cron=deadline, timezone="UTC", severity=dg.AssetCheckSeverity.ERROR
+        )
+    freshness_sensor = dg.build_sensor_for_freshness_checks(
+        freshness_checks=freshness_checks, default_status=dg.DefaultSensorStatus.RUNNING,
+        name="period_freshness_checks",
+    )
+    sensors = [late_data_sensor, publish_after_success, biweekly_periods, freshness_sensor]
+    return schedules, sensors, freshness_checks
+
+
+def late_data_requests(devlens: DevLens, instance: dg.DagsterInstance, cursor: str | None, now: datetime):
+    """The run requests for every late-data batch materialized after ``cursor``."""
+    after = int(cursor) if cursor else None
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=LATE_DATA_KEY, after_storage_id=after), limit=1000, ascending=True
+    ).records
+    if not records:
+        return dg.SkipReason("no new late-data batch")
+    touched: dict[str, set[str]] = {pt: set() for pt in PERIOD_TYPES}
+    for record in records:
+        partitions = record.asset_materialization.metadata["partitions"].value
+        for pt, keys in partitions.items():
+            touched[pt].update(keys)
+    last = records[-1].storage_id
+    plan = plan_runs({pt: sorted(k) for pt, k in touched.items()}, devlens.project, devlens.calendar, now)
+    if any(run.period_type == "biweekly" for run in plan):
+        register_biweekly_partitions(instance, devlens.calendar, now)
+    requests = [
+        dg.RunRequest(
+            run_key=f"late-data-{last}-{run.period_type}-{run.first_key}-{run.last_key}-"
+            + hashlib.sha256(",".join(run.models).encode()).hexdigest()[:8],
+            job_name=period_job_name(run.period_type),
+            asset_selection=[dg.AssetKey([run.period_type, m]) for m in run.models],
+            tags={**run.tags, "devlens/trigger": "late-data"},
+        )
+        for run in plan
+    ]
+    if not requests:
+        return dg.SensorResult(skip_reason="the new batches touched no ended period", cursor=str(last))
+    return dg.SensorResult(run_requests=requests, cursor=str(last))
