@@ -104,6 +104,9 @@ def build_ingest_assets(devlens: DevLens) -> list[dg.AssetsDefinition]:
     @dg.asset(
         key=["ingest", "github"],
         group_name="ingest",
+        # after the git source: where a local mirror supplied a commit's stats
+        # and files, the GitHub source skips its per-commit detail request
+        deps=[git_source],
         pool=WRITER_POOL,
         description="GitHub REST (public or Enterprise via GITHUB_API_URL, token from GITHUB_TOKEN): "
         "repositories, commits with stats and files, pull requests, PR commits and files, reviews, review "
