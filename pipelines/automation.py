@@ -30,6 +30,9 @@ INGEST_JOB = "ingest_job"
 PUBLISH_JOB = "publish_job"
 LATE_DATA_KEY = dg.AssetKey(["meta", "late_data"])
 CLOSE_CRON = {"daily": "30 0 * * *", "weekly": "30 0 * * 1", "biweekly": "30 0 * * 1", "monthly": "30 0 1 * *"}
+# Every run over touched partitions recomputes the row spine, so its
+# materializations say which partitions have been redone since a batch.
+SPINE_MODEL = "developer_periods"
 FRESHNESS_DEADLINE = {"daily": "0 12 * * *", "weekly": "0 12 * * 1", "monthly": "0 12 1 * *"}
 
 
@@ -134,13 +137,16 @@ def late_data_requests(devlens: DevLens, instance: dg.DagsterInstance, cursor: s
     ).records
     if not records:
         return dg.SkipReason("no new late-data batch")
-    touched: dict[str, set[str]] = {pt: set() for pt in PERIOD_TYPES}
+    # partition -> the latest batch that touched it
+    touched: dict[str, dict[str, int]] = {pt: {} for pt in PERIOD_TYPES}
     for record in records:
         partitions = record.asset_materialization.metadata["partitions"].value
         for pt, keys in partitions.items():
-            touched[pt].update(keys)
+            for key in keys:
+                touched[pt][key] = record.storage_id
     last = records[-1].storage_id
-    plan = plan_runs({pt: sorted(k) for pt, k in touched.items()}, devlens.project, devlens.calendar, now)
+    pending = {pt: sorted(_not_recomputed_since(instance, devlens, pt, keys)) for pt, keys in touched.items()}
+    plan = plan_runs(pending, devlens.project, devlens.calendar, now, computed=materialized_partitions(instance))
     if any(run.period_type == "biweekly" for run in plan):
         register_biweekly_partitions(instance, devlens.calendar, now)
     requests = [
@@ -156,3 +162,35 @@ def late_data_requests(devlens: DevLens, instance: dg.DagsterInstance, cursor: s
     if not requests:
         return dg.SensorResult(skip_reason="the new batches touched no ended period", cursor=str(last))
     return dg.SensorResult(run_requests=requests, cursor=str(last))
+
+
+def _not_recomputed_since(instance: dg.DagsterInstance, devlens: DevLens, period_type: str,
+                          batch_of: dict[str, int]) -> set[str]:
+    """The touched partitions not materialized since the batch that touched them.
+
+    A backfill, ``devlens sync`` or an earlier tick may already have redone
+    them; asking Dagster's event log (not the warehouse, which a writer may
+    hold) keeps each change handled once, and a sensor turned on after a
+    big backfill requests nothing it has already done.
+    """
+    if not batch_of:
+        return set()
+    key = dg.AssetKey([period_type, SPINE_MODEL])
+    done: set[str] = set()
+    for partition, batch_storage_id in batch_of.items():
+        newer = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition], after_storage_id=batch_storage_id),
+            limit=1,
+        ).records
+        if newer:
+            done.add(partition)
+    return set(batch_of) - done
+
+
+def materialized_partitions(instance: dg.DagsterInstance):
+    """``(period_type, model) -> partitions materialized so far``, from the event log."""
+
+    def computed(period_type: str, model: str) -> set[str]:
+        return set(instance.get_materialized_partitions(dg.AssetKey([period_type, model])))
+
+    return computed

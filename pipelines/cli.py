@@ -135,11 +135,10 @@ def cmd_sync(args) -> int:
                      f"in run {r.run_id}")
     pub = runner.publish() if runs else None
     lines.append(f"published data version {pub.rows['data_version']}" if pub else "nothing to recompute")
-    doc = {"ingest": ingest.as_dict(), "partitions": {}, "runs": [r.as_dict() for r in runs],
-           "publish": pub.as_dict() if pub else None}
-    for r in runs:
-        doc["partitions"].setdefault(r.job.removesuffix("_models_job"), []).extend(r.partitions)
-    doc["partitions"] = {pt: sorted(set(k)) for pt, k in doc["partitions"].items()}
+    # "partitions": the touched ones, recomputed for every model; "runs" also
+    # shows the later periods that "as of" models redid
+    doc = {"ingest": ingest.as_dict(), "partitions": {pt: keys for pt, keys in ingest.touched.items() if keys},
+           "runs": [r.as_dict() for r in runs], "publish": pub.as_dict() if pub else None}
     _print(args, "\n".join(lines), doc)
     return 0
 

@@ -23,6 +23,7 @@ burnout detector). The late-data sensor and ``devlens sync`` both use it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 from datetime import date, datetime
 
 import duckdb
@@ -147,8 +148,13 @@ class PlannedRun:
 
 
 def plan_runs(partitions: dict[str, list[str]], project: ModelProject, calendar: PeriodCalendar,
-              now: datetime | date) -> list[PlannedRun]:
-    """Single-run ranges per period type covering exactly what each model needs."""
+              now: datetime | date, computed: Callable[[str, str], set[str]] | None = None) -> list[PlannedRun]:
+    """Single-run ranges per period type covering exactly what each model needs.
+
+    The later periods a model asks for (``following_periods``) are limited to
+    those already computed (``computed(period_type, model)``, when given):
+    recomputing means redoing what exists, not filling what never ran.
+    """
     runs: list[PlannedRun] = []
     for pt in PERIOD_TYPES:
         touched = set(partitions.get(pt, ()))
@@ -168,6 +174,8 @@ def plan_runs(partitions: dict[str, list[str]], project: ModelProject, calendar:
                     keys.update(ended[i + 1:])
                 elif following:
                     keys.update(ended[i + 1: i + 1 + int(following)])
+            if computed is not None and keys != touched:
+                keys = touched | (keys & computed(pt, model.name))
             needs[model.name] = frozenset(keys)
         groups: dict[frozenset[str], list[str]] = {}
         for name in project.order:

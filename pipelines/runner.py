@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 
 import dagster as dg
 
-from .automation import LATE_DATA_KEY
+from .automation import LATE_DATA_KEY, materialized_partitions
 from .calendar import PERIOD_TYPES, register_biweekly_partitions
 from .context import DevLens
 from .definitions import INGEST_JOB, PUBLISH_JOB, build_definitions, period_job_name
@@ -91,7 +91,8 @@ class Runner:
         late-data sensor would), one single-run range per period type and model set."""
         now = now or datetime.now(timezone.utc)
         ingest = self.ingest()
-        plan = plan_runs(ingest.touched, self.devlens.project, self.devlens.calendar, now)
+        plan = plan_runs(ingest.touched, self.devlens.project, self.devlens.calendar, now,
+                         computed=materialized_partitions(self.instance))
         if any(run.period_type == "biweekly" for run in plan):
             register_biweekly_partitions(self.instance, self.devlens.calendar, now)
         runs = []
