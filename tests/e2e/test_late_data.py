@@ -76,6 +76,7 @@ def deployment(tmp_path):
         yield tmp_path, config, devlens, runner
 
 
+@pytest.mark.timeout(900)  # the heaviest end-to-end test: ~25 Dagster runs and a CLI sync
 def test_late_reviews_merge_and_backdated_commit(deployment):
     tmp, config, devlens, runner = deployment
     wh = devlens.warehouse_path
