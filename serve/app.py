@@ -17,7 +17,7 @@ from pipelines.config import config_path
 from .auth import ConfigWatcher
 from .context import NotModified
 from .errors import install_error_handlers
-from .routes import insights
+from .routes import analytics, dashboard, insights, intelligence, predictions, reports, service, settings
 from .schemas import Health, Ready
 from .store import ServingStore
 
@@ -51,6 +51,45 @@ class HeadAsGet:
         return await self.app(scope, receive, send_headers_only)
 
 
+class AccessLog:
+    """One log line per request: method, path, status, latency, data version.
+
+    Plain ASGI (no BaseHTTPMiddleware task per request). Never logs headers
+    or the query string, so no key can reach the log.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        if not log.handlers and not logging.getLogger().handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
+            log.propagate = False
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        seen = {"status": 500, "version": "-"}
+
+        async def record(message):
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+                for k, v in message.get("headers", ()):
+                    if k == b"x-devlens-data-version":
+                        seen["version"] = v.decode()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            # unicode_escape: a %0A or %00 in a path cannot forge or break a log line
+            path = scope["path"].encode("unicode_escape", "backslashreplace").decode("ascii")
+            log.info("%s %s %d %.1fms v=%s", scope["method"], path, seen["status"], ms, seen["version"])
+
+
 def create_app(config_file: str | Path | None = None) -> FastAPI:
     path = Path(config_file) if config_file else config_path()
     config = ConfigWatcher(path)
@@ -61,6 +100,11 @@ def create_app(config_file: str | Path | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=[
             {"name": "developer-insights", "description": "Per-developer, team and workspace snapshots"},
+            {"name": "settings", "description": "The configuration in force: settings, working schedules, alert rules; "
+             "and the alert rules evaluated"},
+            {"name": "predictions", "description": "Cached predictions computed by the predictions assets"},
+            {"name": "reports", "description": "Report definitions, widget data, templates, schedules, exports"},
+            {"name": "dashboard", "description": "Persona presets and the widget registry (static)"},
             {"name": "service", "description": "Liveness and readiness"},
         ],
     )
@@ -72,14 +116,6 @@ def create_app(config_file: str | Path | None = None) -> FastAPI:
     @app.exception_handler(NotModified)
     async def _not_modified(request, exc: NotModified):
         return Response(status_code=304, headers=exc.headers)
-
-    @app.middleware("http")
-    async def access_log(request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        ms = (time.perf_counter() - started) * 1000
-        log.info("%s %s %d %.1fms", request.method, request.url.path, response.status_code, ms)
-        return response
 
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     if cfg.api.cors_origins:
@@ -101,6 +137,9 @@ def create_app(config_file: str | Path | None = None) -> FastAPI:
             return {"status": "ready", "data_version": snap.version}
 
     app.include_router(insights.router)
+    for module in (service, settings, predictions, reports, dashboard, intelligence, analytics):
+        app.include_router(module.router)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(AccessLog)
     return app
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import threading
 from pathlib import Path
@@ -27,24 +28,32 @@ def new_key() -> str:
 
 
 class ConfigWatcher:
-    """The config in force, reloaded when the file's mtime changes."""
+    """The config in force, reloaded when the file changes (checked on every request)."""
 
     def __init__(self, path: Path, cfg: DevLensConfig | None = None):
         self.path = path
+        self._path = str(path)
         self._lock = threading.Lock()
-        self._mtime = path.stat().st_mtime_ns if path.exists() else None
+        self._mtime = self._signature()
         self._cfg = cfg or load_config(path)
+
+    def _signature(self):
+        """Changes when the file does: a rename over it (new inode), a size or an mtime change."""
+        try:
+            st = os.stat(self._path)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
 
     @property
     def cfg(self) -> DevLensConfig:
-        try:
-            mtime = self.path.stat().st_mtime_ns
-        except FileNotFoundError:
+        mtime = self._signature()
+        if mtime is None:
             return self._cfg
         if mtime != self._mtime:
             with self._lock:
                 if mtime != self._mtime:
-                    try:
+                    try:  # a half-written file fails to parse: keep the last good config, retry on the next change
                         self._cfg = load_config(self.path)
                     except ConfigError:
                         # Keep serving with the last good config; the log says why.

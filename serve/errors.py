@@ -61,8 +61,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 ERROR_RESPONSES = {
-    400: {"model": ErrorResponse, "description": "Well-formed but wrong (e.g. a period_start that is not a period boundary)"},
+    400: {"model": ErrorResponse, "description": "Well-formed but wrong (e.g. a period_start that is not a period boundary, from after to, a cursor not from a previous page)"},
     401: {"model": ErrorResponse, "description": "No or bad API key"},
     404: {"model": ErrorResponse, "description": "Unknown workspace or developer, or a period not computed yet"},
     422: {"model": ErrorResponse, "description": "A parameter of the wrong type, enum or range"},
+    503: {"model": ErrorResponse, "description": "No data version has been published yet"},
 }

@@ -346,6 +346,8 @@ _SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
     "review_comments": [("comment_id", _I64), ("repository", _S), ("pr_number", _I32), ("review_id", _I64),
                         ("author_user_id", _I64), ("author_login", _S), ("body", _S), ("path", _S),
                         ("created_at", _TS), ("updated_at", _TS), ("in_reply_to_id", _I64)],
+    "file_contents": [("repository", _S), ("path", _S), ("sha", _S), ("committed_at", _TS),
+                      ("on_default_branch", _B), ("content", _S)],
 }
 # Early human PRs (by processing order) that are made to show a rare variety,
 # so that even a tiny demo contains every case; later ones occur by chance.
@@ -405,7 +407,13 @@ _COMMENTED = ("Some questions inline.", "Left a few notes.", "Not blocking, just
 _INLINE = ("Nit: naming.", "Could we add a test for this?", "Why is this needed?",
            "This can be None here.", "Consider extracting a helper.", "Off-by-one?",
            "Please add a docstring.", "Is this covered by the migration?", "Typo.",
-           "Should this be behind a feature flag?", "This allocates in a loop.")
+           "Should this be behind a feature flag?", "This allocates in a loop.",
+           # mentoring-style comments: suggestions with the reason, questions that teach
+           "Consider a dict here instead, because the lookup in the loop is O(n) otherwise.",
+           "How about moving the retry into the client? That way every caller gets it.",
+           "Nice approach! Could we name it after what it returns, so that callers read better?",
+           "This should close the connection in a finally block, otherwise it leaks on errors.",
+           "See https://example.com/docs/style#errors for why we wrap errors at the boundary.")
 _REPLIES = ("Done.", "Good catch, fixed.", "Intentional; added a comment.", "Will follow up in another PR.")
 
 
@@ -414,6 +422,94 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 def _slug(text: str) -> str:
     return "-".join(_WORD.findall(text.lower())[:4]) or "change"
+
+
+# --------------------------------------------------------------------------
+# Dependency manifests (raw.file_contents)
+# --------------------------------------------------------------------------
+
+_MANIFEST_ECOSYSTEM = {"requirements.txt": "pip", "pyproject.toml": "pip", "package.json": "npm_and_yarn",
+                       "go.mod": "go_modules", "Cargo.toml": "cargo"}
+_DEV_DEPS = {"pytest", "eslint", "vite", "typescript", "github.com/stretchr/testify", "clap"}
+_INITIAL_DEPS = 4  # packages listed from the start; the others are added by commits
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+def _manifest_ecosystem(path: str) -> str | None:
+    return _MANIFEST_ECOSYSTEM.get(path.rsplit("/", 1)[-1])
+
+
+def _newest_line(pkg: str) -> tuple[int, int, int]:
+    major = int(pkg.rsplit("/v", 1)[1]) if re.search(r"/v\d+$", pkg) else 1 + _crc(pkg) % 4
+    return major, _crc(pkg + ":minor") % 20 + 2, _crc(pkg + ":patch") % 10
+
+
+def _initial_manifest_state(repo: "_Repo", eco: str) -> dict[str, tuple[int, int, int]]:
+    state = {}
+    for pkg in _DEPS[eco][:_INITIAL_DEPS]:
+        major, minor, patch = _newest_line(pkg)
+        r = _crc(f"{repo.short}:{repo.source}:{pkg}") % 10
+        lag_major = 1 + r % 2 if repo.source == "git" else 1 if r == 8 else 2 if r == 9 else 0
+        lag_minor = r % 3 if lag_major == 0 else 0
+        state[pkg] = (max(major - lag_major, 0), max(minor - lag_minor, 0), patch)
+    return state
+
+
+def _bumped(state: dict, eco: str, sha: str) -> dict:
+    new = dict(state)
+    pkgs = _DEPS[eco]
+    pkg = pkgs[_crc(sha) % len(pkgs)]
+    if pkg not in new:
+        new[pkg] = _newest_line(pkg)
+    else:
+        major, minor, patch = new[pkg]
+        new[pkg] = (major, minor + 1, 0) if _crc(sha + ":kind") % 3 == 0 else (major, minor, patch + 1)
+    return new
+
+
+def _render_manifest(repo: "_Repo", path: str, eco: str, state: dict) -> str:
+    name = path.rsplit("/", 1)[-1]
+    deps = sorted(state.items())
+
+    def v(ver: tuple[int, int, int]) -> str:
+        return ".".join(str(x) for x in ver)
+
+    if name == "requirements.txt":
+        return "# pinned by pip-compile\n" + "".join(f"{p}=={v(ver)}\n" for p, ver in deps)
+    if name == "pyproject.toml":
+        runtime = [f'    "{p}>={v(ver)}",\n' for p, ver in deps if p not in _DEV_DEPS]
+        dev = ", ".join(f'"{p}>={v(ver)}"' for p, ver in deps if p in _DEV_DEPS)
+        return (f'[project]\nname = "{repo.short}"\nversion = "1.0.0"\nrequires-python = ">=3.11"\n'
+                f'dependencies = [\n{"".join(runtime)}]\n\n[project.optional-dependencies]\ndev = [{dev}]\n')
+    if name == "package.json":
+        runtime = ",\n".join(f'    "{p}": "^{v(ver)}"' for p, ver in deps if p not in _DEV_DEPS)
+        dev = ",\n".join(f'    "{p}": "~{v(ver)}"' for p, ver in deps if p in _DEV_DEPS)
+        return (f'{{\n  "name": "{repo.short}",\n  "version": "1.0.0",\n  "private": true,\n'
+                f'  "dependencies": {{\n{runtime}\n  }},\n  "devDependencies": {{\n{dev}\n  }}\n}}\n')
+    if name == "go.mod":
+        lines = "".join(f"\t{p} v{v(ver)}\n" for p, ver in deps)
+        return (f"module example.com/{repo.short}\n\ngo 1.22\n\nrequire (\n{lines})\n\n"
+                "require golang.org/x/sys v0.20.0 // indirect\n")
+    # Cargo.toml: plain, inline-table and sub-table dependencies
+    out = [f'[package]\nname = "{repo.short}"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n']
+    tables = []
+    for p, ver in deps:
+        if p in _DEV_DEPS:
+            continue
+        if p == "serde":
+            out.append(f'{p} = {{ version = "{v(ver)}", features = ["derive"] }}\n')
+        elif p == "reqwest":
+            tables.append(f'\n[dependencies.{p}]\nversion = "{v(ver)}"\ndefault-features = false\n')
+        else:
+            out.append(f'{p} = "{v(ver)}"\n')
+    out += tables
+    dev = [f'{p} = "{v(ver)}"\n' for p, ver in deps if p in _DEV_DEPS]
+    if dev:
+        out.append("\n[dev-dependencies]\n" + "".join(dev))
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------
@@ -475,6 +571,8 @@ class _Generator:
         self.inserted: dict[str, int] = {t: 0 for t in _SCHEMAS}
         self.updated: dict[str, int] = {t: 0 for t in _SCHEMAS}
         self._off_base = self.d0 - 4
+        # Dependency manifests changed by commits: (committed, repo, sha, paths, default, bump)
+        self.manifest_events: list[tuple] = []
         self._build_people(developers)
         self._build_repos()
 
@@ -727,6 +825,10 @@ class _Generator:
                committed if committed is not None else t, message, parents, adds, dels, default)
         commits = self.buf["commits"]
         commits.append(row)
+        manifests = tuple(f[0] for f in files if _manifest_ecosystem(f[0]))
+        if manifests:
+            self.manifest_events.append((row[10], repo, sha, manifests, default,
+                                         not message.startswith("chore(release)")))
         if default and repo is self.repos[0]:
             # The fork pulled some of upstream's history: same SHA, two repositories.
             if "fork" not in self.done or self.rng.random() < 0.12:
@@ -734,6 +836,9 @@ class _Generator:
                 commits.append((self.fork.name,) + row[1:])
                 for path, status, a, dl in files:
                     cfiles.append((self.fork.name, sha, path, status, a, dl))
+                if manifests:
+                    self.manifest_events.append((row[10], self.fork, sha, manifests, default,
+                                                 not message.startswith("chore(release)")))
 
     def _sha(self) -> str:
         # XOR with a per-workspace mask: two demo workspaces never share SHAs.
@@ -1199,6 +1304,45 @@ class _Generator:
         self._write("users", users)
         self._write("team_members", sorted((ws, t, d.login) for d in self.devs for t in d.p.teams))
 
+    def _manifest_contents(self) -> list[tuple]:
+        """raw.file_contents of every dependency manifest: the version before the
+        window, then one per commit that touched it, in time order.
+
+        The state evolves per repository and ecosystem (a Python repository's
+        requirements.txt and pyproject.toml list the same packages): each
+        human or bot commit touching a manifest bumps or adds one package
+        (chosen from its SHA); a default-branch commit moves the state on, a
+        commit of an unmerged PR shows its own change only. Repositories start
+        at different release lines of each package (the git-sourced legacy
+        repository a major or two behind), so the technology tracker sees
+        current, recent, outdated and deprecated versions. Nothing here draws
+        from the generator's random stream.
+        """
+        states: dict[tuple[str, str], dict[str, tuple[int, int, int]]] = {}
+        rows: list[tuple] = []
+        before = self.t0 - DAY
+        for repo in self.all_repos:
+            for path in repo.manifest:
+                eco = _manifest_ecosystem(path)
+                if eco is None:
+                    continue
+                state = states.setdefault((repo.name, eco), _initial_manifest_state(repo, eco))
+                sha = hashlib.sha1(f"{self.ws}:{repo.name}:{path}:baseline".encode()).hexdigest()
+                rows.append((repo.name, path, sha, before, True, _render_manifest(repo, path, eco, state)))
+        for committed, repo, sha, paths, default, bump in sorted(self.manifest_events, key=lambda e: (e[0], e[1].name, e[2])):
+            by_eco: dict[str, dict] = {}
+            for path in paths:
+                eco = _manifest_ecosystem(path)
+                if eco not in by_eco:
+                    state = states.setdefault((repo.name, eco), _initial_manifest_state(repo, eco))
+                    new = _bumped(state, eco, sha) if bump else dict(state)
+                    if default:
+                        states[(repo.name, eco)] = new
+                    by_eco[eco] = new
+                rows.append((repo.name, path, sha, committed, default,
+                             _render_manifest(repo, path, eco, by_eco[eco])))
+        return rows
+
     def run(self) -> DemoSummary:
         ensure_raw_schema(self.con)
         self._write_static()
@@ -1234,6 +1378,7 @@ class _Generator:
                     f"(build {built - started:.1f}s, upsert {time.perf_counter() - built:.1f}s)"
                 )
             day = end
+        self._write("file_contents", self._manifest_contents())
         c = self.counts
         return DemoSummary(
             workspace_id=self.ws, developers=len(self.devs), repositories=len(self.all_repos),

@@ -170,3 +170,21 @@ create table if not exists raw.ingest_cursors (
     etag            varchar,
     primary key (source, repository, entity)
 );
+
+-- The content of a file at a commit, for the files the analyzers read (the
+-- dependency manifests: requirements*.txt, pyproject.toml, package.json,
+-- go.mod, Cargo.toml). One row per repository, path and commit that changed
+-- the file (GitHub: the contents API with ref=<sha>; git: `git show
+-- <sha>:<path>`), plus the version at the start of collection. `content`
+-- NULL: the commit deleted the file. The technology tracker reads the
+-- default-branch versions as of each period end; the expertise analyzer
+-- compares a commit's version with the previous default-branch one.
+create table if not exists raw.file_contents (
+    repository          varchar not null,
+    path                varchar not null,
+    sha                 varchar not null,   -- the commit whose tree holds this content
+    committed_at        timestamp not null, -- when that commit landed (committer time, UTC)
+    on_default_branch   boolean not null default false,
+    content             varchar,
+    primary key (repository, path, sha)
+);

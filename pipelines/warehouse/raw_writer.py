@@ -54,6 +54,7 @@ RAW_TABLES: dict[str, RawTable] = {
         RawTable("reviews", ("review_id",), event_times=("submitted_at",), pr_number_column="pr_number"),
         RawTable("review_comments", ("comment_id",), event_times=("created_at",), pr_number_column="pr_number"),
         RawTable("team_members", ("workspace_id", "team_id", "login"), repository_column=None),
+        RawTable("file_contents", ("repository", "path", "sha"), event_times=("committed_at",)),
     ]
 }
 

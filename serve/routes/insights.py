@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from ..context import RequestScope, iso_z, respond, scoped
+from ..context import RequestScope, in_memory_first, iso_z, respond, scoped
 from ..errors import ERROR_RESPONSES, ApiError
-from ..pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, next_cursor
+from ..pagination import DEFAULT_LIMIT, decode_cursor, next_cursor
+from ..params import CursorQ, DateFromQ, DateToQ, DeveloperId, LimitQ, PeriodStartQ, PeriodTypeQ, TeamId, WorkspaceId
 from ..schemas import (
     CATEGORY_MODELS,
     CATEGORY_RESPONSES,
@@ -29,19 +30,6 @@ from ..schemas import (
 )
 
 router = APIRouter(prefix="/workspaces/{workspace_id}/insights", tags=["developer-insights"])
-
-WorkspaceId = Annotated[str, Path(description="The workspace id from devlens.yaml", max_length=100)]
-DeveloperId = Annotated[
-    str, Path(description="A GitHub login, or an email for an unlinked identity; case-insensitive", max_length=320)
-]
-TeamId = Annotated[str, Path(description="A team id (configured, or a GitHub team slug)", max_length=100)]
-PeriodTypeQ = Annotated[PeriodType, Query(description="daily | weekly | biweekly | monthly")]
-PeriodStartQ = Annotated[
-    date | None,
-    Query(description="ISO date of a period start for the period type; default: the latest computed period"),
-]
-LimitQ = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT})")]
-CursorQ = Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")]
 
 DEVELOPER_KEYS = metric_keys(CATEGORY_MODELS)
 GROUP_KEYS = metric_keys(GROUP_CATEGORY_MODELS)
@@ -77,23 +65,67 @@ def _envelope(scope: RequestScope, period, model: str) -> dict:
     }
 
 
+# SQL identifiers in this module are never request text: the period type is
+# the PeriodType enum's value, table names are the constants above, column
+# names come from the response models' fields (DEVELOPER_KEYS, GROUP_KEYS),
+# and a leaderboard metric is checked against DEVELOPER_KEYS first. Every
+# value from the request is a bound parameter.
+DEVELOPER_COLUMNS = [k for ks in DEVELOPER_KEYS.values() for k in ks]
+
+
+def period_rows(scope: RequestScope, period) -> dict[str, tuple]:
+    """developer_id -> the snapshot row's metric values, for one workspace and period.
+
+    Read with one query per period and kept in the data version's row cache:
+    a point lookup in DuckDB costs milliseconds, a dict lookup microseconds.
+    """
+    def load():
+        rows = scope.snapshot.tuples(
+            f"select developer_id, {_all_keys(DEVELOPER_KEYS)} from {period.period_type}.{SNAPSHOT} "
+            "where workspace_id = ? and period_start = ?",
+            [scope.workspace_id, period.start],
+        )
+        return {r[0]: r[1:] for r in rows}
+    return scope.snapshot.cached((SNAPSHOT, scope.workspace_id, period.period_type, period.start), load,
+                                 weight=lambda rows: len(rows) * len(DEVELOPER_COLUMNS))
+
+
+def ranking(scope: RequestScope, period, metric: str) -> list[tuple[str, object]]:
+    """(developer_id, value) of every developer with a row in the period: by value descending
+    (nulls last, as DuckDB orders them), ties by developer_id. Sorted from the cached period rows."""
+    def load():
+        i = DEVELOPER_COLUMNS.index(metric)
+        pairs = [(dev, values[i]) for dev, values in period_rows(scope, period).items()]
+        pairs.sort(key=lambda p: p[0])
+        pairs.sort(key=lambda p: (p[1] is None, -p[1] if p[1] is not None else 0))  # stable: ties keep id order
+        return pairs
+    return scope.snapshot.cached(("ranking", scope.workspace_id, period.period_type, period.start, metric), load,
+                                 weight=lambda pairs: 2 * len(pairs))
+
+
 def developer_row(scope: RequestScope, developer_id: str, period) -> dict | None:
-    return scope.snapshot.one(
-        f"select {_all_keys(DEVELOPER_KEYS)} from {period.period_type}.{SNAPSHOT} "
-        "where workspace_id = ? and developer_id = ? and period_start = ?",
-        [scope.workspace_id, developer_id, period.start],
-    )
+    values = period_rows(scope, period).get(developer_id)
+    return dict(zip(DEVELOPER_COLUMNS, values)) if values is not None else None
 
 
 # --- one developer ---------------------------------------------------------------
+# The one-developer routes and the leaderboard are async: their lookups come
+# from the data version's memos and row cache (in_memory_first), and only a
+# miss reads the file, in the threadpool.
+def _category_body(scope: RequestScope, category: str, developer_id: str, period_type: str, period_start) -> dict:
+    period = scope.period(period_type, period_start, f"{period_type}.{SNAPSHOT}")
+    dev = scope.require_developer(developer_id)
+    metrics = split_categories(developer_row(scope, dev, period), DEVELOPER_KEYS)[category]
+    return {**_envelope(scope, period, SNAPSHOT), "developer_id": dev, "metrics": metrics}
+
+
 def _category_route(category: str):
-    def route(request: Request, workspace_id: WorkspaceId, developer_id: DeveloperId,
-              period_type: PeriodTypeQ = PeriodType.weekly, period_start: PeriodStartQ = None):
+    async def route(request: Request, workspace_id: WorkspaceId, developer_id: DeveloperId,
+                    period_type: PeriodTypeQ = PeriodType.weekly, period_start: PeriodStartQ = None):
         with scoped(request, workspace_id) as scope:
-            period = scope.period(period_type.value, period_start, f"{period_type.value}.{SNAPSHOT}")
-            dev = scope.require_developer(developer_id)
-            metrics = split_categories(developer_row(scope, dev, period), DEVELOPER_KEYS)[category]
-            return respond(scope, {**_envelope(scope, period, SNAPSHOT), "developer_id": dev, "metrics": metrics})
+            body = await in_memory_first(scope, _category_body, category, developer_id, period_type.value,
+                                         period_start)
+            return respond(scope, body)
 
     route.__name__ = f"developer_{category}"
     return route
@@ -107,7 +139,7 @@ def _category_route(category: str):
     summary="Several developers' five-category rollups side by side",
     description="`developer_ids` is a comma-separated list (at most 50); an unknown id is a 404 naming it.",
 )
-def compare_developers(
+async def compare_developers(
     request: Request,
     workspace_id: WorkspaceId,
     developer_ids: Annotated[str, Query(min_length=1, max_length=5000, description="comma-separated developer ids")],
@@ -120,17 +152,20 @@ def compare_developers(
     if len(ids) > 50:
         raise ApiError(400, f"compare at most 50 developers at once, not {len(ids)}")
     with scoped(request, workspace_id) as scope:
-        period = scope.period(period_type.value, period_start, f"{period_type.value}.{SNAPSHOT}")
-        devs = list(dict.fromkeys(scope.require_developer(d) for d in ids))
-        env = _envelope(scope, period, SNAPSHOT)
-        body = {
-            "period_type": env["period_type"], "period_start": env["period_start"],
-            "period_end": env["period_end"], "computed_at": env["computed_at"],
-            "developers": [
-                {"developer_id": d, **split_categories(developer_row(scope, d, period), DEVELOPER_KEYS)} for d in devs
-            ],
-        }
-        return respond(scope, body)
+        return respond(scope, await in_memory_first(scope, _compare_body, ids, period_type.value, period_start))
+
+
+def _compare_body(scope: RequestScope, ids: list[str], period_type: str, period_start) -> dict:
+    period = scope.period(period_type, period_start, f"{period_type}.{SNAPSHOT}")
+    devs = list(dict.fromkeys(scope.require_developer(d) for d in ids))
+    env = _envelope(scope, period, SNAPSHOT)
+    return {
+        "period_type": env["period_type"], "period_start": env["period_start"],
+        "period_end": env["period_end"], "computed_at": env["computed_at"],
+        "developers": [
+            {"developer_id": d, **split_categories(developer_row(scope, d, period), DEVELOPER_KEYS)} for d in devs
+        ],
+    }
 
 
 for _category in CATEGORY_MODELS:
@@ -153,14 +188,18 @@ for _category in CATEGORY_MODELS:
     responses=ERROR_RESPONSES,
     summary="All five categories of one developer for one period",
 )
-def developer_rollup(request: Request, workspace_id: WorkspaceId, developer_id: DeveloperId,
-                     period_type: PeriodTypeQ = PeriodType.weekly, period_start: PeriodStartQ = None):
+async def developer_rollup(request: Request, workspace_id: WorkspaceId, developer_id: DeveloperId,
+                           period_type: PeriodTypeQ = PeriodType.weekly, period_start: PeriodStartQ = None):
     with scoped(request, workspace_id) as scope:
-        period = scope.period(period_type.value, period_start, f"{period_type.value}.{SNAPSHOT}")
-        dev = scope.require_developer(developer_id)
-        body = {**_envelope(scope, period, SNAPSHOT), "developer_id": dev,
-                **split_categories(developer_row(scope, dev, period), DEVELOPER_KEYS)}
+        body = await in_memory_first(scope, _rollup_body, developer_id, period_type.value, period_start)
         return respond(scope, body)
+
+
+def _rollup_body(scope: RequestScope, developer_id: str, period_type: str, period_start) -> dict:
+    period = scope.period(period_type, period_start, f"{period_type}.{SNAPSHOT}")
+    dev = scope.require_developer(developer_id)
+    return {**_envelope(scope, period, SNAPSHOT), "developer_id": dev,
+            **split_categories(developer_row(scope, dev, period), DEVELOPER_KEYS)}
 
 
 # --- teams and workspace -------------------------------------------------------------
@@ -177,14 +216,7 @@ def _group(scope: RequestScope, period, group_type: str, group_id: str) -> dict:
 
 
 def _require_team(scope: RequestScope, team_id: str) -> str:
-    team = team_id.strip().lower()
-    known = scope.snapshot.scalar(
-        "select 1 from staging.stg_teams where workspace_id = ? and team_id = ?",
-        [scope.workspace_id, team],
-    )
-    if not known:
-        raise ApiError(404, f"team {team_id!r} not found in workspace {scope.workspace_id!r}")
-    return team
+    return scope.require_team(team_id)
 
 
 @router.get("/teams/{team_id}", response_model=TeamSnapshot, responses=ERROR_RESPONSES,
@@ -248,26 +280,28 @@ def workspace_health(request: Request, workspace_id: WorkspaceId,
             summary="Developers ranked by one metric of a category",
             description="Descending by the metric, ties by developer_id, over the developers with a row in the "
             "period. `metric` defaults to the category's first key.")
-def leaderboard(request: Request, workspace_id: WorkspaceId, category: Category,
-                metric: Annotated[str | None, Query(max_length=64, description="a metric key of the category")] = None,
-                period_type: PeriodTypeQ = PeriodType.weekly, period_start: PeriodStartQ = None,
-                limit: LimitQ = DEFAULT_LIMIT, cursor: CursorQ = None):
+async def leaderboard(request: Request, workspace_id: WorkspaceId, category: Category,
+                      metric: Annotated[str | None, Query(max_length=64, description="a metric key of the category")] = None,
+                      period_type: PeriodTypeQ = PeriodType.weekly, period_start: PeriodStartQ = None,
+                      limit: LimitQ = DEFAULT_LIMIT, cursor: CursorQ = None):
     keys = DEVELOPER_KEYS[category.value]
     metric = metric or keys[0]
     if metric not in keys:
         raise ApiError(400, f"{metric!r} is not a {category.value} metric; one of {keys}")
     offset = decode_cursor(cursor)
     with scoped(request, workspace_id) as scope:
-        period = scope.period(period_type.value, period_start, f"{period_type.value}.{SNAPSHOT}")
-        rows = scope.snapshot.rows(
-            f"select developer_id, {metric} as value from {period.period_type}.{SNAPSHOT} "
-            "where workspace_id = ? and period_start = ? order by value desc, developer_id limit ? offset ?",
-            [scope.workspace_id, period.start, limit + 1, offset],
-        )
-        items = [{"rank": offset + i + 1, **r} for i, r in enumerate(rows[:limit])]
-        body = {**_envelope(scope, period, SNAPSHOT), "category": category.value, "metric": metric, "items": items,
-                "next_cursor": next_cursor(offset, limit, len(items), len(rows) > limit)}
+        body = await in_memory_first(scope, _leaderboard_body, category.value, metric, period_type.value,
+                                     period_start, limit, offset)
         return respond(scope, body)
+
+
+def _leaderboard_body(scope: RequestScope, category: str, metric: str, period_type: str, period_start, limit: int,
+                      offset: int) -> dict:
+    period = scope.period(period_type, period_start, f"{period_type}.{SNAPSHOT}")
+    rows = ranking(scope, period, metric)[offset:offset + limit + 1]
+    items = [{"rank": offset + i + 1, "developer_id": d, "value": v} for i, (d, v) in enumerate(rows[:limit])]
+    return {**_envelope(scope, period, SNAPSHOT), "category": category, "metric": metric, "items": items,
+            "next_cursor": next_cursor(offset, limit, len(items), len(rows) > limit)}
 
 
 @router.get("/snapshots/history", response_model=History, responses=ERROR_RESPONSES,
@@ -277,8 +311,7 @@ def leaderboard(request: Request, workspace_id: WorkspaceId, category: Category,
 def snapshot_history(request: Request, workspace_id: WorkspaceId,
                      developer_id: Annotated[str, Query(min_length=1, max_length=320)],
                      period_type: PeriodTypeQ = PeriodType.weekly,
-                     date_from: Annotated[date | None, Query(alias="from", description="first period start (inclusive)")] = None,
-                     date_to: Annotated[date | None, Query(alias="to", description="last period start (inclusive)")] = None,
+                     date_from: DateFromQ = None, date_to: DateToQ = None,
                      limit: LimitQ = DEFAULT_LIMIT, cursor: CursorQ = None):
     if date_from and date_to and date_from > date_to:
         raise ApiError(400, f"from ({date_from}) is after to ({date_to})")

@@ -28,3 +28,12 @@ date_diff('second', {{ earlier }}, {{ later }})
 {% macro is_bot(developer_id, workspace_id, bots) -%}
 ({{ developer_id }} like '%[bot]' or ({{ workspace_id }} || '/' || {{ developer_id }}) in (select workspace_id || '/' || developer_id from {{ bots }}))
 {%- endmacro %}
+
+{% macro group_periods(teams, workspaces, periods) -%}
+{#- Every (team, period) and (workspace, period): the spine of the group models. -#}
+select {{ teams }}.workspace_id, 'team' as group_type, {{ teams }}.team_id as group_id, {{ periods }}.period_start, {{ periods }}.period_end
+    from {{ teams }} cross join {{ periods }}
+    union all
+    select {{ workspaces }}.workspace_id, 'workspace', {{ workspaces }}.workspace_id, {{ periods }}.period_start, {{ periods }}.period_end
+    from {{ workspaces }} cross join {{ periods }}
+{%- endmacro %}
