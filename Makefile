@@ -9,6 +9,8 @@ VENV := .venv
 STAMP := $(VENV)/.devlens-installed
 
 export DAGSTER_HOME ?= $(CURDIR)/.devlens/dagster
+# one "planned" event per asset for a single-run backfill (see pipelines/definitions.py)
+export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 
 .PHONY: install demo demo-data test serve ui bench clean
 

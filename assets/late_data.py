@@ -1,11 +1,11 @@
-"""The late-data asset: after staging, the partitions that an ingest touched."""
+"""The late-data asset: after staging, the periods that an ingest touched."""
 
 from datetime import datetime, timezone
 
 import dagster as dg
 
 from pipelines.context import DevLens
-from pipelines.late_data import affected_partitions
+from pipelines.late_data import affected_periods
 from pipelines.warehouse.connection import WRITER_POOL, writer
 from pipelines.warehouse.raw_writer import ensure_raw_schema
 
@@ -20,7 +20,7 @@ def build_late_data_asset(devlens: DevLens) -> dg.AssetsDefinition:
         group_name="staging",
         deps=[table_key(m) for m in devlens.project.table_models()],
         pool=WRITER_POOL,
-        description="The period partitions the latest ingest touched: periods containing a changed row's "
+        description="The periods the latest ingest touched: periods containing a changed row's "
         "timestamps or its pull request's, and periods of commits whose developer changed. The late-data "
         "sensor and `devlens sync` recompute exactly these (plus the later periods 'as of' models need).",
         kinds={"duckdb"},
@@ -28,14 +28,14 @@ def build_late_data_asset(devlens: DevLens) -> dg.AssetsDefinition:
     def late_data(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         with writer(devlens.warehouse_path) as con:
             ensure_raw_schema(con)
-            batch = affected_partitions(con, devlens.calendar, datetime.now(timezone.utc))
-        summary = ", ".join(f"{pt}: {len(keys)}" for pt, keys in batch.partitions.items())
+            batch = affected_periods(con, devlens.calendar, datetime.now(timezone.utc))
+        summary = ", ".join(f"{pt}: {len(keys)}" for pt, keys in batch.periods.items())
         context.log.info(f"late-data batch {batch.batch_id} (change log {batch.first_seq}..{batch.last_seq}): {summary}")
         return dg.MaterializeResult(
             metadata={
                 "batch_id": batch.batch_id,
-                "partitions": dg.MetadataValue.json(batch.partitions),
-                "touched_partitions": sum(len(k) for k in batch.partitions.values()),
+                "periods": dg.MetadataValue.json(batch.periods),
+                "touched_periods": sum(len(k) for k in batch.periods.values()),
             }
         )
 

@@ -1,15 +1,18 @@
 """One Dagster asset per table model, and per period model and period type.
 
 Period assets (key ``<period_type>/<model>``) are partitioned by that type's
-periods and backfill as a single run: the run computes its whole partition
-range with one statement per model and writes it atomically. Checks run
-once per run over the range written.
+periods (daily ones by month: see :mod:`pipelines.calendar`) and backfill as
+a single run: the run computes every ended period of its partition range
+with one statement per model and writes it atomically. Checks run once per
+run over the range written.
 """
 
 
+from datetime import datetime, timezone
+
 import dagster as dg
 
-from pipelines.calendar import PERIOD_TYPES, Period
+from pipelines.calendar import NOW_TAG, PERIOD_TYPES, Period
 from pipelines.context import DevLens
 from pipelines.modeling import Model
 from pipelines.modeling.materialize import BuildResult, build_period_range, build_table, run_checks
@@ -132,14 +135,22 @@ def build_period_asset(devlens: DevLens, model: Model, period_type: str) -> dg.A
         kinds={"duckdb", "sql"},
     )
     def _period(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        periods = [calendar.period(period_type, k) for k in context.partition_keys]
+        now = run_now(context)
+        periods = [p for k in context.partition_keys for p in calendar.partition_periods(period_type, k, now)]
+        if not periods:
+            context.log.info(f"no {period_type} period of {context.partition_keys} has ended by {now:%Y-%m-%d %H:%M} UTC")
+            return dg.MaterializeResult(
+                metadata={"dagster/row_count": 0, "periods": 0},
+                check_results=[dg.AssetCheckResult(passed=True, asset_key=key, check_name=spec.name,
+                                                   metadata={"periods": 0}) for spec in _check_specs(model, key)],
+            )
         ranges = contiguous_ranges(periods)
         results: list[BuildResult] = []
         with writer(devlens.warehouse_path) as con:
             for first, last in ranges:
                 context.log.info(
                     f"computing {key.to_user_string()} for {period_type} periods {first.key} .. {last.key} "
-                    f"({len(periods)} partitions) in one statement"
+                    f"({len(periods)} periods) in one statement"
                 )
                 results.append(
                     build_period_range(con, devlens.project, model.name, period_type, first.start, last.end,
@@ -161,9 +172,14 @@ def build_period_asset(devlens: DevLens, model: Model, period_type: str) -> dg.A
                 context.log.warning(
                     f"{relation} changed columns: its other partitions were dropped; backfill the full range"
                 )
-        return _result(model, total, checks, preview, key, partitions=len(periods))
+        return _result(model, total, checks, preview, key, periods=periods)
 
     return _period
+
+
+def run_now(context: dg.AssetExecutionContext) -> datetime:
+    tag = context.op_execution_context.run_tags.get(NOW_TAG)  # also set when invoked directly
+    return datetime.fromisoformat(tag) if tag else datetime.now(timezone.utc)
 
 
 def _merge_outcomes(outcomes):
@@ -179,17 +195,19 @@ def _merge_outcomes(outcomes):
     return list(merged.values())
 
 
-def _result(model, result: BuildResult, checks, preview, key, partitions: int | None = None) -> dg.MaterializeResult:
+def _result(model, result: BuildResult, checks, preview, key, periods: list[Period] | None = None
+            ) -> dg.MaterializeResult:
     metadata: dict = {
         "dagster/row_count": result.row_count,
         "dagster/column_schema": _column_schema(model, result.columns),
         "table": result.relation,
         "preview": preview,
     }
-    if partitions is not None:
-        metadata["partitions"] = partitions
-        empty = [k for k, n in result.rows_per_partition.items() if n == 0]
-        metadata["empty_partitions"] = len(empty)
+    if periods is not None:
+        metadata["periods"] = len(periods)
+        metadata["first_period"] = periods[0].key
+        metadata["last_period"] = periods[-1].key
+        metadata["empty_periods"] = sum(1 for n in result.rows_per_partition.values() if n == 0)
     return dg.MaterializeResult(
         metadata=metadata,
         check_results=[

@@ -267,6 +267,7 @@ def phase_backfill(args) -> dict:
                 "cpu_seconds": cpu() - c0,
                 "run_id": s.run_id,
                 "partitions": len(s.partitions),
+                "periods": s.periods,
                 "first": s.partitions[0],
                 "last": s.partitions[-1],
                 "rows": s.rows,
@@ -405,7 +406,7 @@ def phase_statements(args) -> dict:
 
     import dagster as dg
 
-    from pipelines.calendar import register_biweekly_partitions
+    from pipelines.calendar import NOW_TAG, register_biweekly_partitions
     from pipelines.warehouse.connection import writer
 
     first, last, now = _window(args)
@@ -423,11 +424,13 @@ def phase_statements(args) -> dict:
     with PeakTracker() as total:
         for pt in PERIOD_TYPES:
             periods = cal.periods_for_range(pt, first, last, now)
-            per[pt] = {"partitions": len(periods), "models": {}}
+            keys = cal.partition_keys(pt, periods)  # daily: months
+            per[pt] = {"partitions": len(keys), "periods": len(periods), "models": {}}
             for m in project.period_models():
                 asset = defs.resolve_assets_def(dg.AssetKey([pt, m.name]))
                 ctx = dg.build_asset_context(
-                    partition_key_range=dg.PartitionKeyRange(periods[0].key, periods[-1].key), instance=instance)
+                    partition_key_range=dg.PartitionKeyRange(keys[0], keys[-1]), instance=instance,
+                    run_tags={NOW_TAG: now.isoformat()})
                 trace.current = {}
                 t0, c0 = time.perf_counter(), cpu()
                 result = asset(ctx)

@@ -6,13 +6,15 @@
   Mondays; the last biweekly period on the Monday it closes; last month on
   the 1st. They queue behind the ingest run: every writer shares the
   ``duckdb_writer`` pool of one slot.
-- ``late_data_sensor`` turns each late-data batch (the partitions an ingest
-  touched) into single-run ranges for exactly those partitions.
+- ``late_data_sensor`` turns each late-data batch (the periods an ingest
+  touched) into single-run ranges of exactly the partitions holding them.
 - ``publish_after_success`` publishes after every run that wrote period tables.
 - ``biweekly_periods`` registers biweekly partitions as periods end.
-- Freshness checks fail when the latest daily partition is not materialized
-  36 hours after it began (12:00 UTC the next day); weekly and monthly
-  likewise at 12:00 UTC on the day after the period ends.
+- Freshness checks fail when a daily period is not computed 36 hours after
+  it began: at 12:00 UTC each day the daily assets (partitioned by month)
+  must have been materialized since midnight, which the closing run does;
+  weekly and monthly partitions must be materialized by 12:00 UTC on the
+  day after the period ends.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ CLOSE_CRON = {"daily": "30 0 * * *", "weekly": "30 0 * * 1", "biweekly": "30 0 *
 # Every run over touched partitions recomputes the row spine, so its
 # materializations say which partitions have been redone since a batch.
 SPINE_MODEL = "developer_periods"
-FRESHNESS_DEADLINE = {"daily": "0 12 * * *", "weekly": "0 12 * * 1", "monthly": "0 12 1 * *"}
+FRESHNESS_DEADLINE = {"weekly": "0 12 * * 1", "monthly": "0 12 1 * *"}
+DAILY_DEADLINE = "0 12 * * *"
 
 
 def period_job_name(period_type: str) -> str:
@@ -60,7 +63,8 @@ def closing_schedule(devlens: DevLens, period_type: str) -> dg.ScheduleDefinitio
             return dg.SkipReason(f"{period.key} is before the calendar start {calendar.start}")
         if period_type == "biweekly":
             register_biweekly_partitions(context.instance, calendar, today)
-        return dg.RunRequest(run_key=f"close-{period_type}-{period.key}", partition_key=period.key,
+        return dg.RunRequest(run_key=f"close-{period_type}-{period.key}",
+                             partition_key=calendar.partition_key(period_type, period.start),
                              tags={"devlens/trigger": "schedule"})
 
     return _close
@@ -121,6 +125,10 @@ def build_automation(devlens: DevLens, period_jobs: list, ingest_job, publish_jo
         freshness_checks += dg.build_time_partition_freshness_checks(
             assets=assets, deadline_cron=deadline, timezone="UTC", severity=dg.AssetCheckSeverity.ERROR
         )
+    freshness_checks += dg.build_last_update_freshness_checks(
+        assets=[a for a in period_assets if a.key.path[0] == "daily"], deadline_cron=DAILY_DEADLINE,
+        lower_bound_delta=timedelta(hours=12), timezone="UTC", severity=dg.AssetCheckSeverity.ERROR,
+    )
     freshness_sensor = dg.build_sensor_for_freshness_checks(
         freshness_checks=freshness_checks, default_status=dg.DefaultSensorStatus.RUNNING,
         name="period_freshness_checks",
@@ -137,11 +145,11 @@ def late_data_requests(devlens: DevLens, instance: dg.DagsterInstance, cursor: s
     ).records
     if not records:
         return dg.SkipReason("no new late-data batch")
-    # partition -> the latest batch that touched it
+    # period -> the latest batch that touched it
     touched: dict[str, dict[str, int]] = {pt: {} for pt in PERIOD_TYPES}
     for record in records:
-        partitions = record.asset_materialization.metadata["partitions"].value
-        for pt, keys in partitions.items():
+        periods = record.asset_materialization.metadata["periods"].value
+        for pt, keys in periods.items():
             for key in keys:
                 touched[pt][key] = record.storage_id
     last = records[-1].storage_id
@@ -166,7 +174,7 @@ def late_data_requests(devlens: DevLens, instance: dg.DagsterInstance, cursor: s
 
 def _not_recomputed_since(instance: dg.DagsterInstance, devlens: DevLens, period_type: str,
                           batch_of: dict[str, int]) -> set[str]:
-    """The touched partitions not materialized since the batch that touched them.
+    """The touched periods whose partition was not materialized since the batch that touched them.
 
     A backfill, ``devlens sync`` or an earlier tick may already have redone
     them; asking Dagster's event log (not the warehouse, which a writer may
@@ -176,15 +184,16 @@ def _not_recomputed_since(instance: dg.DagsterInstance, devlens: DevLens, period
     if not batch_of:
         return set()
     key = dg.AssetKey([period_type, SPINE_MODEL])
-    done: set[str] = set()
-    for partition, batch_storage_id in batch_of.items():
+    pending: set[str] = set()
+    for period, batch_storage_id in batch_of.items():
+        partition = devlens.calendar.partition_key(period_type, period)
         newer = instance.fetch_materializations(
             dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition], after_storage_id=batch_storage_id),
             limit=1,
         ).records
-        if newer:
-            done.add(partition)
-    return set(batch_of) - done
+        if not newer:
+            pending.add(period)
+    return pending
 
 
 def materialized_partitions(instance: dg.DagsterInstance):

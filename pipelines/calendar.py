@@ -10,6 +10,14 @@ partitions are a dynamic definition whose keys are registered by
 :func:`register_biweekly_partitions` (the CLI and the period sensor call it).
 Windows always come from :meth:`PeriodCalendar.period`, never from Dagster's
 ``partition_time_window``.
+
+A Dagster partition holds one period, except for daily periods: Dagster
+partitions daily assets by month (key: the month's first day), and a
+partition run computes every daily period of that month that has ended.
+Dagster logs one event per asset and partition, even in a single-run
+backfill (FIELD-NOTES: "prefer fewer, larger partitions"); a year of daily
+partitions over every model cost minutes of event writes for seconds of
+SQL. The tables, the ledger and the API stay daily.
 """
 
 from __future__ import annotations
@@ -23,6 +31,12 @@ import dagster as dg
 PeriodType = Literal["daily", "weekly", "biweekly", "monthly"]
 PERIOD_TYPES: tuple[PeriodType, ...] = ("daily", "weekly", "biweekly", "monthly")
 BIWEEKLY_PARTITIONS_NAME = "biweekly_periods"
+# A run tag fixing "now" (ISO timestamp, UTC): which periods of its partitions have
+# ended. The runner sets it, so a run is reproducible; without it, the clock.
+NOW_TAG = "devlens/now"
+# The period type whose periods a Dagster partition of each period type spans.
+PARTITION_SPAN: dict[str, PeriodType] = {"daily": "monthly", "weekly": "weekly", "biweekly": "biweekly",
+                                          "monthly": "monthly"}
 
 
 @dataclass(frozen=True, order=True)
@@ -136,11 +150,29 @@ class PeriodCalendar:
             if p.end <= cutoff
         ]
 
-    # --- Dagster ----------------------------------------------------------
+    # --- Dagster partitions ------------------------------------------------
+    def partition_key(self, period_type: str, period_start: date | str) -> str:
+        """The key of the Dagster partition holding a ``period_type`` period (or any date)."""
+        d = date.fromisoformat(period_start) if isinstance(period_start, str) else period_start
+        return self.start_of(PARTITION_SPAN[period_type], d).isoformat()
+
+    def partition_keys(self, period_type: str, periods) -> list[str]:
+        """The sorted keys of the partitions holding ``periods`` (Periods or ISO keys)."""
+        return sorted({self.partition_key(period_type, p.start if isinstance(p, Period) else p) for p in periods})
+
+    def partition_periods(self, period_type: str, key: str, now: datetime | date) -> list[Period]:
+        """The ended ``period_type`` periods a partition holds, none before the calendar start."""
+        span = self.period(PARTITION_SPAN[period_type], key)
+        first = max(span.start, self.first_period(period_type).start)
+        cutoff = _as_date(now)
+        return [p for p in self.iter_periods(period_type, first, span.end) if p.end <= cutoff]
+
     def partitions_def(self, period_type: str) -> dg.PartitionsDefinition:
         first = self.first_period(period_type).start.isoformat()
         if period_type == "daily":
-            return dg.DailyPartitionsDefinition(start_date=first, timezone="UTC")
+            # A partition per month, the current one included (month to date).
+            month = self.first_period("monthly").start.isoformat()
+            return dg.MonthlyPartitionsDefinition(start_date=month, timezone="UTC", end_offset=1)
         if period_type == "weekly":
             return dg.WeeklyPartitionsDefinition(start_date=first, day_offset=1, timezone="UTC")
         if period_type == "monthly":

@@ -101,12 +101,18 @@ def _parse_date(s: str) -> date:
         raise argparse.ArgumentTypeError(f"{s!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
+def _partitions(summary) -> str:
+    """'12 partitions 2024-01-01 .. 2024-12-01 (366 periods)': daily partitions are months."""
+    keys = summary.partitions
+    span = f"{keys[0]} .. {keys[-1]}" if len(keys) > 1 else keys[0]
+    return f"{len(keys)} partition{'s' * (len(keys) != 1)} {span} ({summary.periods} periods)"
+
+
 def _backfill(runner, date_from: date, date_to: date, period_types, log) -> list:
     summaries = runner.backfill(date_from, date_to, period_types)
     for s in summaries:
         pt = s.job.removesuffix("_models_job")
-        log(f"  {pt}: {len(s.partitions)} partitions {s.partitions[0]} .. {s.partitions[-1]} in run {s.run_id} "
-            f"({sum(s.rows.values())} rows)")
+        log(f"  {pt}: {_partitions(s)} in run {s.run_id} ({sum(s.rows.values())} rows)")
     return summaries
 
 
@@ -131,13 +137,16 @@ def cmd_sync(args) -> int:
              + (", ".join(f"{pt} {len(k)}" for pt, k in ingest.touched.items() if k) or "no ended period")]
     for r in runs:
         pt = r.job.removesuffix("_models_job")
-        lines.append(f"  {pt}: {len(r.partitions)} partitions {r.partitions[0]} .. {r.partitions[-1]} "
-                     f"in run {r.run_id}")
+        lines.append(f"  {pt}: {_partitions(r)} in run {r.run_id}")
     pub = runner.publish() if runs else None
     lines.append(f"published data version {pub.rows['data_version']}" if pub else "nothing to recompute")
-    # "partitions": the touched ones, recomputed for every model; "runs" also
-    # shows the later periods that "as of" models redid
-    doc = {"ingest": ingest.as_dict(), "partitions": {pt: keys for pt, keys in ingest.touched.items() if keys},
+    # "periods": the touched ones; "partitions": the Dagster partitions holding
+    # them, recomputed for every model; "runs" also shows the later partitions
+    # that "as of" models redid
+    calendar = devlens.calendar
+    doc = {"ingest": ingest.as_dict(),
+           "periods": {pt: keys for pt, keys in ingest.touched.items() if keys},
+           "partitions": {pt: calendar.partition_keys(pt, keys) for pt, keys in ingest.touched.items() if keys},
            "runs": [r.as_dict() for r in runs], "publish": pub.as_dict() if pub else None}
     _print(args, "\n".join(lines), doc)
     return 0

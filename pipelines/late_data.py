@@ -1,8 +1,8 @@
 """Late data: which partitions an ingest run touched, and the runs that redo them.
 
-After every ingest, :func:`affected_partitions` reads the raw change log
+After every ingest, :func:`affected_periods` reads the raw change log
 since the last batch and the commit attribution that staging just rebuilt,
-and returns, per period type, exactly the partitions to recompute
+and returns, per period type, exactly the periods to recompute
 (ARCHITECTURE.md, data flow step 4):
 
 - every period containing a timestamp of a changed row (its event times,
@@ -14,8 +14,9 @@ and returns, per period type, exactly the partitions to recompute
 - the periods of commits whose resolved developer (or counted status)
   changed, before and after.
 
-:func:`plan_runs` turns them into single-run ranges per period type, adding
-for each model what its header asks for beyond the touched periods
+:func:`plan_runs` turns them into single-run ranges of Dagster partitions
+per period type (a daily partition is a month of daily periods), adding for
+each model what its header asks for beyond the touched periods
 (``late_data: {following_periods: all}`` for "as of" models, ``4`` for the
 burnout detector). The late-data sensor and ``devlens sync`` both use it.
 """
@@ -90,16 +91,12 @@ class LateDataBatch:
     batch_id: int
     first_seq: int
     last_seq: int
-    partitions: dict[str, list[str]] = field(default_factory=dict)
-
-    def as_metadata(self) -> dict:
-        return {"batch_id": self.batch_id, "change_log_seq": [self.first_seq, self.last_seq],
-                "partitions": self.partitions}
+    periods: dict[str, list[str]] = field(default_factory=dict)  # period type -> touched period keys
 
 
-def affected_partitions(con: duckdb.DuckDBPyConnection, calendar: PeriodCalendar, now: datetime | date
-                        ) -> LateDataBatch:
-    """Record a new batch and return the ended partitions it touched, per period type."""
+def affected_periods(con: duckdb.DuckDBPyConnection, calendar: PeriodCalendar, now: datetime | date
+                     ) -> LateDataBatch:
+    """Record a new batch and return the ended periods it touched, per period type."""
     con.execute(STATE_DDL)
     last = con.execute("select coalesce(max(last_seq), 0), coalesce(max(batch_id), 0) from meta.late_data_batches"
                        ).fetchall()[0]
@@ -110,7 +107,7 @@ def affected_partitions(con: duckdb.DuckDBPyConnection, calendar: PeriodCalendar
     for pt in PERIOD_TYPES:
         first = calendar.first_period(pt).start
         keys = {calendar.containing(pt, t) for t in times}
-        batch.partitions[pt] = sorted(p.key for p in keys if p.start >= first and p.end <= _as_date(now))
+        batch.periods[pt] = sorted(p.key for p in keys if p.start >= first and p.end <= _as_date(now))
     con.execute("begin transaction")
     try:
         con.execute("delete from meta.commit_attribution")
@@ -134,7 +131,7 @@ def _as_date(value: datetime | date) -> date:
 class PlannedRun:
     period_type: str
     models: tuple[str, ...]
-    first_key: str
+    first_key: str  # Dagster partition keys
     last_key: str
 
     @property
@@ -147,21 +144,25 @@ class PlannedRun:
                 "to": self.last_key}
 
 
-def plan_runs(partitions: dict[str, list[str]], project: ModelProject, calendar: PeriodCalendar,
+def plan_runs(periods: dict[str, list[str]], project: ModelProject, calendar: PeriodCalendar,
               now: datetime | date, computed: Callable[[str, str], set[str]] | None = None) -> list[PlannedRun]:
-    """Single-run ranges per period type covering exactly what each model needs.
+    """Single-run partition ranges per period type covering exactly what each model needs.
 
-    The later periods a model asks for (``following_periods``) are limited to
-    those already computed (``computed(period_type, model)``, when given):
-    recomputing means redoing what exists, not filling what never ran.
+    ``periods``: the touched period keys per period type. Each model needs
+    the partitions holding them, and those holding the later periods it asks
+    for (``following_periods``), limited to partitions already computed
+    (``computed(period_type, model)``, when given): recomputing means redoing
+    what exists, not filling what never ran.
     """
     runs: list[PlannedRun] = []
     for pt in PERIOD_TYPES:
-        touched = set(partitions.get(pt, ()))
+        touched = set(periods.get(pt, ()))
         if not touched:
             continue
         ended = [p.key for p in calendar.completed_periods(pt, now)]
         position = {k: i for i, k in enumerate(ended)}
+        partitions = calendar.partition_keys(pt, ended)
+        touched_partitions = set(calendar.partition_keys(pt, touched))
         needs: dict[str, frozenset[str]] = {}
         for model in project.period_models():
             keys = set(touched)
@@ -174,24 +175,27 @@ def plan_runs(partitions: dict[str, list[str]], project: ModelProject, calendar:
                     keys.update(ended[i + 1:])
                 elif following:
                     keys.update(ended[i + 1: i + 1 + int(following)])
-            if computed is not None and keys != touched:
-                keys = touched | (keys & computed(pt, model.name))
-            needs[model.name] = frozenset(keys)
+            needed = set(calendar.partition_keys(pt, keys))
+            if computed is not None and needed != touched_partitions:
+                needed = touched_partitions | (needed & computed(pt, model.name))
+            needs[model.name] = frozenset(needed)
         groups: dict[frozenset[str], list[str]] = {}
         for name in project.order:
             if name in needs:
                 groups.setdefault(needs[name], []).append(name)
         for keys, models in groups.items():
-            for first, last in _contiguous(sorted(keys, key=lambda k: position.get(k, -1)), position):
+            for first, last in _contiguous(keys, partitions):
                 runs.append(PlannedRun(pt, tuple(models), first, last))
     return runs
 
 
-def _contiguous(keys: list[str], position: dict[str, int]) -> list[tuple[str, str]]:
+def _contiguous(keys, order: list[str]) -> list[tuple[str, str]]:
+    """Ranges of adjacent keys in ``order`` (keys not in it form ranges of their own)."""
+    position = {k: i for i, k in enumerate(order)}
     ranges: list[tuple[str, str]] = []
     previous = None
-    for k in keys:
-        if previous is not None and position.get(k) == position.get(previous, -2) + 1:
+    for k in sorted(keys, key=lambda k: (position.get(k, -1), k)):
+        if previous is not None and k in position and position.get(previous, -2) + 1 == position[k]:
             ranges[-1] = (ranges[-1][0], k)
         else:
             ranges.append((k, k))

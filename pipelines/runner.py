@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 import dagster as dg
 
 from .automation import LATE_DATA_KEY, materialized_partitions
-from .calendar import PERIOD_TYPES, register_biweekly_partitions
+from .calendar import NOW_TAG, PERIOD_TYPES, register_biweekly_partitions
 from .context import DevLens
 from .definitions import INGEST_JOB, PUBLISH_JOB, build_definitions, period_job_name
 from .late_data import plan_runs
@@ -27,9 +27,10 @@ class RunFailed(RuntimeError):
 class RunSummary:
     job: str
     run_id: str
-    partitions: list[str] = field(default_factory=list)
+    partitions: list[str] = field(default_factory=list)  # Dagster partition keys
+    periods: int = 0  # the periods those partitions held
     rows: dict[str, int] = field(default_factory=dict)
-    touched: dict[str, list[str]] = field(default_factory=dict)  # the late-data batch of an ingest
+    touched: dict[str, list[str]] = field(default_factory=dict)  # an ingest's late-data batch: periods per type
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -63,7 +64,7 @@ class Runner:
             if count is not None:
                 summary.rows[m.asset_key.to_user_string()] = count.value
             if m.asset_key == LATE_DATA_KEY:
-                summary.touched = m.metadata["partitions"].value
+                summary.touched = m.metadata["periods"].value
         return summary
 
     def ingest(self) -> RunSummary:
@@ -71,20 +72,27 @@ class Runner:
 
     def backfill(self, date_from: date, date_to: date, period_types=PERIOD_TYPES, now: datetime | None = None
                  ) -> list[RunSummary]:
-        """One single-run range per period type over the ended periods overlapping [from, to]."""
+        """One single-run range per period type over the partitions holding the ended periods
+        overlapping [from, to] (for daily periods: whole months, up to ``now``)."""
         now = now or datetime.now(timezone.utc)
-        register_biweekly_partitions(self.instance, self.devlens.calendar, now)
+        calendar = self.devlens.calendar
+        register_biweekly_partitions(self.instance, calendar, now)
         out = []
         for pt in period_types:
-            periods = self.devlens.calendar.periods_for_range(pt, date_from, date_to, now)
-            if not periods:
+            keys = calendar.partition_keys(pt, calendar.periods_for_range(pt, date_from, date_to, now))
+            if not keys:
                 continue
-            keys = [p.key for p in periods]
             tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
-            summary = self._execute(period_job_name(pt), tags=tags)
-            summary.partitions = keys
-            out.append(summary)
+            out.append(self._run_partitions(pt, keys, tags, now))
         return out
+
+    def _run_partitions(self, period_type: str, keys: list[str], tags: dict, now: datetime,
+                        asset_selection: list[dg.AssetKey] | None = None) -> RunSummary:
+        summary = self._execute(period_job_name(period_type), tags={**tags, NOW_TAG: now.isoformat()},
+                                asset_selection=asset_selection)
+        summary.partitions = keys
+        summary.periods = sum(len(self.devlens.calendar.partition_periods(period_type, k, now)) for k in keys)
+        return summary
 
     def sync(self, now: datetime | None = None) -> tuple[RunSummary, list[RunSummary]]:
         """Ingest, then recompute exactly the partitions the new data touched (as the
@@ -97,14 +105,11 @@ class Runner:
             register_biweekly_partitions(self.instance, self.devlens.calendar, now)
         runs = []
         for run in plan:
-            summary = self._execute(
-                period_job_name(run.period_type),
-                tags={**run.tags, "devlens/trigger": "sync"},
-                asset_selection=[dg.AssetKey([run.period_type, m]) for m in run.models],
-            )
-            summary.partitions = [p.key for p in self.devlens.calendar.completed_periods(run.period_type, now)
-                                  if run.first_key <= p.key <= run.last_key]
-            runs.append(summary)
+            keys = [k for k in self.devlens.calendar.partition_keys(
+                run.period_type, self.devlens.calendar.completed_periods(run.period_type, now))
+                if run.first_key <= k <= run.last_key]
+            runs.append(self._run_partitions(run.period_type, keys, {**run.tags, "devlens/trigger": "sync"}, now,
+                                             [dg.AssetKey([run.period_type, m]) for m in run.models]))
         return ingest, runs
 
     def publish(self) -> RunSummary:

@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.calendar import (
     BIWEEKLY_PARTITIONS_NAME,
+    PARTITION_SPAN,
     PERIOD_TYPES,
     Period,
     PeriodCalendar,
@@ -265,15 +266,33 @@ def test_time_window_partitions_match_the_calendar(period_type, start):
     assert isinstance(pdef, dg.TimeWindowPartitionsDefinition)
     for now in (NOW, datetime(2025, 3, 3, 0, 0, tzinfo=timezone.utc)):
         keys = pdef.get_partition_keys(current_time=now)
-        expected = [p.key for p in cal.completed_periods(period_type, now)]
+        # daily periods: one partition per month holding an ended day (the current month to date)
+        expected = cal.partition_keys(period_type, cal.completed_periods(period_type, now))
         assert keys == expected
-        assert keys[0] == cal.containing(period_type, start).key
+        assert keys[0] == cal.containing(PARTITION_SPAN[period_type], start).key
+        held = [p for k in keys for p in cal.partition_periods(period_type, k, now)]
+        assert held == cal.completed_periods(period_type, now)  # every ended period, once
     keys = pdef.get_partition_keys(current_time=NOW)
     for key in keys[:3] + keys[len(keys) // 2 : len(keys) // 2 + 3] + keys[-3:]:
         window = pdef.time_window_for_partition_key(key)
-        period = cal.period(period_type, key)
+        period = cal.period(PARTITION_SPAN[period_type], key)
         assert window.start == datetime.combine(period.start, datetime.min.time(), timezone.utc)
         assert window.end == datetime.combine(period.end, datetime.min.time(), timezone.utc)
+
+
+def test_a_daily_partition_holds_the_ended_days_of_its_month():
+    cal = PeriodCalendar(date(2024, 1, 10))
+    assert cal.partition_key("daily", "2024-02-29") == "2024-02-01"
+    assert cal.partition_key("weekly", "2024-02-26") == "2024-02-26"
+    days = cal.partition_periods("daily", "2024-01-01", datetime(2025, 1, 1))
+    assert (days[0].key, days[-1].key, len(days)) == ("2024-01-10", "2024-01-31", 22)  # not before the start
+    days = cal.partition_periods("daily", "2024-03-01", datetime(2024, 3, 5, 0, 30))
+    assert [d.key for d in days] == ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"]  # to date
+    assert cal.partition_periods("daily", "2024-03-01", datetime(2024, 3, 1)) == []
+    assert [p.key for p in cal.partition_periods("weekly", "2024-03-04", datetime(2024, 3, 11))] == ["2024-03-04"]
+    assert cal.partition_periods("weekly", "2024-03-04", datetime(2024, 3, 10)) == []
+    with pytest.raises(ValueError, match="not the start of a monthly period"):
+        cal.partition_periods("daily", "2024-03-02", datetime(2025, 1, 1))
 
 
 def test_biweekly_partitions_are_dynamic():

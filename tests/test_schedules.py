@@ -38,11 +38,12 @@ def tick(defs, when: datetime) -> dict[str, list]:
 
 def test_monday_tick(defs):
     # Monday 2024-03-04 00:30 UTC: yesterday's day and last week close; 2024-03-04 is day 63
-    # from the biweekly anchor (not a multiple of 14), and not the 1st of a month.
+    # from the biweekly anchor (not a multiple of 14), and not the 1st of a month. The day
+    # 2024-03-03 is in the daily assets' March partition (March to date).
     runs = tick(defs, datetime(2024, 3, 4, 0, 30, tzinfo=timezone.utc))
     assert runs == {
         "nightly_ingest": [("ingest_job", None)],
-        "close_daily_periods": [("daily_models_job", "2024-03-03")],
+        "close_daily_periods": [("daily_models_job", "2024-03-01")],
         "close_weekly_periods": [("weekly_models_job", "2024-02-26")],
         "close_biweekly_periods": [],
         "close_monthly_periods": [],
@@ -59,4 +60,4 @@ def test_monday_that_closes_a_biweekly_period(defs):
 def test_first_of_the_month_closes_the_month(defs):
     runs = tick(defs, datetime(2024, 4, 1, 0, 30, tzinfo=timezone.utc))  # also a Monday
     assert runs["close_monthly_periods"] == [("monthly_models_job", "2024-03-01")]
-    assert runs["close_daily_periods"] == [("daily_models_job", "2024-03-31")]
+    assert runs["close_daily_periods"] == [("daily_models_job", "2024-03-01")]  # March 31: March's last day

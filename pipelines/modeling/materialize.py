@@ -101,14 +101,13 @@ def build_period_range(
     relation = model.relation(period_type)
     asset_key = f"{period_type}/{name}"
     sql = project.render(name, period_type, start, end)
-    order = ", ".join(model.unique_key)
     what = f"model {name} ({period_type}, {start} to {end})"
     keys = [p.key for p in calendar.iter_periods(period_type, start, end)]
     result = BuildResult(relation, 0)
 
     def run() -> None:
         con.execute(f"create schema if not exists {period_type}")
-        con.execute(f"create temp table _model_rows as select * from ({sql}) as m order by {order}")
+        con.execute(f"create temp table _model_rows as {sql}")
         try:
             outside = con.execute(
                 f"select count(*) from _model_rows where period_start < ? or period_start >= ?", [start, end]
@@ -134,9 +133,11 @@ def build_period_range(
             result.rows_per_partition = {k: counts.get(k, 0) for k in keys}
             result.row_count = sum(counts.values())
             now = datetime.now(timezone.utc).replace(tzinfo=None)
-            con.executemany(
-                "insert or replace into meta.partition_ledger values (?, ?, ?, ?, ?, ?)",
-                [(asset_key, period_type, k, run_id, now, result.rows_per_partition[k]) for k in keys],
+            # one statement for the whole range (executemany is a statement per period)
+            con.execute(
+                "insert or replace into meta.partition_ledger "
+                "select ?, ?, unnest(?::varchar[]), ?, ?, unnest(?::bigint[])",
+                [asset_key, period_type, keys, run_id, now, [result.rows_per_partition[k] for k in keys]],
             )
         finally:
             con.execute("drop table if exists _model_rows")

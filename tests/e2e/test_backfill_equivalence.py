@@ -51,18 +51,22 @@ def runner_factory(tmp_path):
         ctx.__exit__(None, None, None)
 
 
-@pytest.mark.parametrize("period_type", ["weekly", "biweekly"])
-def test_single_run_backfill_equals_per_partition_runs(runner_factory, period_type):
+# daily: two month partitions (January with data, February without); biweekly: two periods
+@pytest.mark.parametrize(("period_type", "last_day"), [("daily", date(2024, 2, 29)), ("biweekly", date(2024, 1, 28))])
+def test_single_run_backfill_equals_per_partition_runs(runner_factory, period_type, last_day):
     single = runner_factory("single")
-    single.backfill(date(2024, 1, 1), date(2024, 1, 28), [period_type], now=NOW)
+    single.backfill(date(2024, 1, 1), last_day, [period_type], now=NOW)
 
     per_partition = runner_factory("per_partition")
-    periods = per_partition.devlens.calendar.periods_for_range(period_type, date(2024, 1, 1), date(2024, 1, 28), NOW)
-    from pipelines.calendar import register_biweekly_partitions
+    calendar = per_partition.devlens.calendar
+    periods = calendar.periods_for_range(period_type, date(2024, 1, 1), last_day, NOW)
+    partitions = calendar.partition_keys(period_type, periods)
+    assert len(partitions) == 2
+    from pipelines.calendar import NOW_TAG, register_biweekly_partitions
 
-    register_biweekly_partitions(per_partition.instance, per_partition.devlens.calendar, NOW)
-    for p in periods:
-        per_partition._execute(period_job_name(period_type), partition_key=p.key)
+    register_biweekly_partitions(per_partition.instance, calendar, NOW)
+    for key in partitions:
+        per_partition._execute(period_job_name(period_type), partition_key=key, tags={NOW_TAG: NOW.isoformat()})
 
     a = rows(single.devlens.warehouse_path, period_type)
     b = rows(per_partition.devlens.warehouse_path, period_type)
@@ -70,7 +74,7 @@ def test_single_run_backfill_equals_per_partition_runs(runner_factory, period_ty
     assert a["developer_snapshot"] and a == b
 
     # re-running one partition changes nothing
-    per_partition._execute(period_job_name(period_type), partition_key=periods[1].key)
+    per_partition._execute(period_job_name(period_type), partition_key=partitions[1], tags={NOW_TAG: NOW.isoformat()})
     assert rows(per_partition.devlens.warehouse_path, period_type) == b
 
     # the single run recorded one run id for every partition in the ledger

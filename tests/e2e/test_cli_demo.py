@@ -7,10 +7,11 @@ from .conftest import run_cli
 
 def test_demo_builds_every_period_type_and_publishes(demo_deployment):
     tmp, config, doc = demo_deployment
-    # 21 days from 2024-01-01: every period type that overlaps them and has ended
+    # 21 days from 2024-01-01: every partition holding a period that overlaps them and has
+    # ended; the daily assets' partition is the month, all 31 days of January
     partitions = {run["job"]: run["partitions"] for run in doc["backfill"]}
-    assert partitions["daily_models_job"][0] == "2024-01-01" and partitions["daily_models_job"][-1] == "2024-01-21"
-    assert len(partitions["daily_models_job"]) == 21
+    periods = {run["job"]: run["periods"] for run in doc["backfill"]}
+    assert partitions["daily_models_job"] == ["2024-01-01"] and periods["daily_models_job"] == 31
     assert partitions["weekly_models_job"] == ["2024-01-01", "2024-01-08", "2024-01-15"]
     assert partitions["biweekly_models_job"] == ["2024-01-01", "2024-01-15"]
     assert partitions["monthly_models_job"] == ["2024-01-01"]
@@ -26,7 +27,7 @@ def test_demo_builds_every_period_type_and_publishes(demo_deployment):
     ledger = con.execute(
         "select count(*) from meta.partition_ledger where asset_key = 'daily/developer_snapshot'"
     ).fetchall()[0][0]
-    assert ledger == 21
+    assert ledger == 31
     con.close()
 
 

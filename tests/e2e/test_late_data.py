@@ -54,12 +54,16 @@ def snapshot_value(path, pt, dev, start, column):
 
 
 # touched dates: commit 01-10, PR created 01-24, reviews 03-05 and 03-06, merge 03-06
-EXPECTED = {
+EXPECTED = {  # periods
     "daily": ["2024-01-10", "2024-01-24", "2024-03-05", "2024-03-06"],
     "weekly": ["2024-01-08", "2024-01-22", "2024-03-04"],
     "biweekly": ["2024-01-01", "2024-01-15", "2024-02-26"],  # anchor 2024-01-01; 03-05 is day 64 -> 02-26
     "monthly": ["2024-01-01", "2024-03-01"],
 }
+# Dagster partitions daily assets by month: the daily rows recomputed are every day of
+# January and March (February untouched); the other period types' partitions are periods.
+DAYS = [date.fromordinal(d).isoformat() for d in range(date(2024, 1, 1).toordinal(), date(2024, 4, 1).toordinal())]
+REWRITTEN = {**EXPECTED, "daily": [d for d in DAYS if not d.startswith("2024-02")]}
 
 
 @pytest.fixture
@@ -112,7 +116,7 @@ def test_late_reviews_merge_and_backdated_commit(deployment):
                                              req.tags["dagster/asset_partition_range_end"]))
         assert {k.path[0] for k in req.asset_selection} == {pt}
     assert {pt: sorted(r) for pt, r in requested.items()} == {
-        "daily": [("2024-01-10", "2024-01-10"), ("2024-01-24", "2024-01-24"), ("2024-03-05", "2024-03-06")],
+        "daily": [("2024-01-01", "2024-01-01"), ("2024-03-01", "2024-03-01")],
         "weekly": [("2024-01-08", "2024-01-08"), ("2024-01-22", "2024-01-22"), ("2024-03-04", "2024-03-04")],
         "biweekly": [("2024-01-01", "2024-01-15"), ("2024-02-26", "2024-02-26")],
         "monthly": [("2024-01-01", "2024-01-01"), ("2024-03-01", "2024-03-01")],
@@ -127,11 +131,11 @@ def test_late_reviews_merge_and_backdated_commit(deployment):
     runner.publish()
 
     after = ledger(wh)
-    assert touched(before, after) == EXPECTED  # and nothing else was rewritten
+    assert touched(before, after) == REWRITTEN  # and nothing else was rewritten
     # every rewritten partition is a touched one, or a later period of a model that asks for them
     following = {f"{pt}/{m.name}" for pt in EXPECTED for m in devlens.project.period_models() if m.late_data_following}
     rewritten = [(a, k) for (a, k) in after if before.get((a, k)) != after[(a, k)] and a not in following]
-    assert rewritten and all(k in EXPECTED[a.split("/")[0]] for a, k in rewritten)
+    assert rewritten and all(k in REWRITTEN[a.split("/")[0]] for a, k in rewritten)
     assert all(k in before for k in after if k[0] in following)  # later periods: only ones computed before
 
     assert snapshot_value(wh, "weekly", "alice", date(2024, 3, 4), "prs_merged") == merged_before + 1
@@ -143,10 +147,14 @@ def test_late_reviews_merge_and_backdated_commit(deployment):
     proc = run_cli(tmp, config, "sync", "--json")
     doc = json.loads(proc.stdout[proc.stdout.index("{"):])
     # review 02-14, and its PR's created (01-24) and merged/closed (03-06) times
-    assert doc["partitions"] == {
+    assert doc["periods"] == {
         "daily": ["2024-01-24", "2024-02-14", "2024-03-06"],
         "weekly": ["2024-01-22", "2024-02-12", "2024-03-04"],
         "biweekly": ["2024-01-15", "2024-02-12", "2024-02-26"],
         "monthly": ["2024-01-01", "2024-02-01", "2024-03-01"],
     }
+    assert doc["partitions"] == {**doc["periods"], "daily": ["2024-01-01", "2024-02-01", "2024-03-01"]}
+    snapshot_runs = [r for r in doc["runs"] if any(k.endswith("/developer_snapshot") for k in r["rows"])]
+    assert sorted((r["job"], r["partitions"][0], r["partitions"][-1]) for r in snapshot_runs if "daily" in r["job"]) \
+        == [("daily_models_job", "2024-01-01", "2024-03-01")]
     assert doc["publish"]["rows"]["data_version"] >= 2
