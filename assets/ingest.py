@@ -88,7 +88,7 @@ def build_ingest_assets(devlens: DevLens) -> list[dg.AssetsDefinition]:
                     if src.git is None:
                         continue
                     context.log.info(f"reading git history of {src.git.repo} from {src.git.path}")
-                    report = ingest_git(con, src.git, ws.id, run_id=context.run_id, log=context.log.info)
+                    report = ingest_git(con, src.git, ws.id, run_id=context.run_id, log=context.log)
                     for w in report.warnings:
                         context.log.warning(w)
                     reports.append(report)

@@ -3,8 +3,9 @@
 ``ingest_git`` runs ``git log`` over the commits reachable from ``HEAD`` (the
 repository's default branch) plus any extra refs the source config names
 (METRICS.md 8.1), and writes ``raw.repositories``,
-``raw.workspace_repositories``, ``raw.commits`` and ``raw.commit_files``
-through :func:`pipelines.warehouse.raw_writer.upsert`.
+``raw.workspace_repositories``, ``raw.commits``, ``raw.commit_files`` and
+``raw.file_contents`` (dependency manifests) through
+:func:`pipelines.warehouse.raw_writer.upsert`.
 
 How it reads git
 ----------------
@@ -14,7 +15,14 @@ a whole history is never held in memory. With ``-z`` git prints paths
 unquoted and a rename as separate old and new paths, so names containing
 tabs, newlines, non-ASCII or `` => `` are read exactly; the new path of a
 rename is the one recorded. ``--raw`` supplies each file's status from the
-same diff at no extra cost.
+same diff at no extra cost, with full object names (``--no-abbrev``).
+
+Manifest contents are read from one long-running ``git cat-file --batch``
+process, by the blob names that ``--raw`` printed: one request and answer
+per manifest version, never one process per file. Merges show no diff in
+that log, so each walk first pipes ``git rev-list --merges`` into one ``git
+diff-tree --stdin -m --raw`` limited to manifest pathspecs, to learn which
+manifests each merge changed (it prints only those merges).
 
 What lands
 ----------
@@ -41,15 +49,48 @@ What lands
 - A repository already recorded by another source (GitHub) keeps its
   ``raw.repositories`` row; only its workspace membership is written.
 
+Dependency manifests (``raw.file_contents``)
+--------------------------------------------
+A manifest is a path :func:`pipelines.sources.manifests.manifest_ecosystem`
+accepts (the rules of the SQL macro ``manifest_ecosystem``:
+``requirements*.txt``, ``pyproject.toml``, ``package.json``, ``go.mod``,
+``Cargo.toml`` at any depth). Every ingested commit (on the default branch
+or on a configured ref; ``on_default_branch`` as the commit's) gets one row
+per manifest it changed, ``committed_at`` its committer time:
+
+- added, modified or type-changed (``A``/``M``/``T``), or the new path of a
+  rename or copy: the file's content in that commit's tree;
+- deleted, or the old path of a rename: ``content`` NULL. The technology
+  tracker takes the latest default-branch row before each period end as the
+  manifest's state, so a NULL row ends its declarations (a later re-add
+  starts them again); the expertise analyzer finds no packages in it;
+- a merge: every manifest whose content in the merge differs from at least
+  one parent's (a conflict resolution, or what the merge brought to the
+  first parent), with its content in the merge, NULL when the merge has no
+  such file. A merge that leaves a manifest as both parents had it has no
+  row.
+
+A symbolic link is followed inside the commit's tree (as GitHub's contents
+API does); a link leading out of the tree, a dangling one, a submodule, a
+file over ``max_content_bytes`` (1 MiB by default) or a binary file (a NUL
+byte once decoded) is stored with ``content`` NULL and a warning naming the
+path and commit: no declarations rather than a stale older version. Text is
+decoded as :func:`pipelines.sources.manifests.decode_manifest` says (UTF-8,
+or the encoding a byte-order mark names; the mark is dropped).
+
 Incremental runs
 ----------------
 ``raw.ingest_cursors`` (source ``git``, the repository, entity ``commits``)
 remembers the ``HEAD`` and ref tips of the last successful run. The next run
 walks ``HEAD ^old_head`` (so branch commits merged since then are re-flagged
-``on_default_branch``) and ``refs ^HEAD ^old_ref_tips``. When the old head is
-gone or no longer an ancestor of ``HEAD`` (a force-push or reset), it walks
-everything again. Re-running after a crash repeats the walk; the upsert makes
-that harmless. Commits dropped from history by a force-push stay in raw.
+``on_default_branch``, their manifest rows too) and ``refs ^HEAD
+^old_ref_tips``. When the old head is gone or no longer an ancestor of
+``HEAD`` (a force-push or reset), it walks everything again; so it does when
+the cursor was written under other manifest rules (or before manifests were
+read at all), to collect the contents of the history already ingested. The
+cursor moves only after every batch (commits, files and manifest contents) is
+written: re-running after a crash repeats the walk, and the upsert makes that
+harmless. Commits dropped from history by a force-push stay in raw.
 """
 
 from __future__ import annotations
@@ -69,6 +110,8 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.config import GitRef
+from pipelines.sources.manifests import (MANIFEST_RULES, decode_manifest, manifest_ecosystem,
+                                         manifest_pathspecs)
 from pipelines.warehouse.raw_writer import UpsertResult, ensure_raw_schema, upsert
 
 __all__ = ["GitIngestReport", "GitSourceError", "ingest_git", "parse_utc_offset"]
@@ -76,6 +119,10 @@ __all__ = ["GitIngestReport", "GitSourceError", "ingest_git", "parse_utc_offset"
 SOURCE = "git"
 CURSOR_ENTITY = "commits"
 MAX_LISTED_WARNINGS = 1000
+# The largest manifest whose content is stored; a larger one is stored without it.
+MAX_CONTENT_BYTES = 1 << 20
+# Manifest text held before a flush, whatever the batch size.
+_MAX_PENDING_CONTENT_BYTES = 64 << 20
 # The largest real UTC offsets are -12:00 and +14:00.
 MAX_OFFSET_MINUTES = 14 * 60
 
@@ -87,11 +134,19 @@ _FIELDS = ("sha", "parents", "author_name", "author_email", "author_date",
 _FORMAT = "%x1eDEVLENS-COMMIT%x00" + "%x00".join(
     ["%H", "%P", "%an", "%ae", "%ad", "%at", "%ce", "%cd", "%ct", "%B"]
 )
-_LOG_ARGS = [
-    "log", "-z", "--raw", "--numstat", "-M", "--root", "--date=raw", f"--format={_FORMAT}",
-    "--encoding=UTF-8", "--no-color", "--no-ext-diff", "--no-textconv",
-    "--no-relative", "--no-show-signature",
+_COMMON_LOG_ARGS = [
+    "--date=raw", f"--format={_FORMAT}", "--encoding=UTF-8", "--no-color", "--no-ext-diff",
+    "--no-textconv", "--no-relative", "--no-show-signature",
 ]
+_LOG_ARGS = ["log", "-z", "--raw", "--no-abbrev", "--numstat", "-M", "--root", *_COMMON_LOG_ARGS]
+# Fed merge SHAs on stdin: each one's diff against each parent (-m), only
+# for the parents it differs from.
+_MERGE_DIFF_ARGS = ["diff-tree", "--stdin", "-z", "-m", "-r", "--raw", "--no-abbrev", "--no-renames",
+                    *_COMMON_LOG_ARGS]
+_MODE_SYMLINK = "120000"
+_MODE_GITLINK = "160000"
+# Cursor key: the manifest rules the contents were collected under.
+_CURSOR_RULES = "manifest_rules"
 _NUMSTAT = re.compile(rb"(\d+|-)\t(\d+|-)\t(.*)\Z", re.S)
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?\Z")
 _OFFSET = re.compile(r"([+-])(\d\d)(\d\d)\Z")
@@ -101,7 +156,10 @@ _STATUS = {"A": "added", "M": "modified", "D": "removed", "R": "renamed",
 # Variables that would point git at another repository than the one configured.
 _GIT_LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
                       "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE",
-                      "GIT_PREFIX", "GIT_CEILING_DIRECTORIES")
+                      "GIT_PREFIX", "GIT_CEILING_DIRECTORIES",
+                      # ... or read the manifest pathspecs other than as written
+                      "GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS",
+                      "GIT_ICASE_PATHSPECS")
 
 _COMMIT_SCHEMA = pa.schema([
     ("repository", pa.string()),
@@ -126,6 +184,14 @@ _FILE_SCHEMA = pa.schema([
     ("additions", pa.int64()),
     ("deletions", pa.int64()),
 ])
+_CONTENT_SCHEMA = pa.schema([
+    ("repository", pa.string()),
+    ("path", pa.string()),
+    ("sha", pa.string()),
+    ("committed_at", pa.timestamp("us")),
+    ("on_default_branch", pa.bool_()),
+    ("content", pa.string()),
+])
 
 
 class GitSourceError(RuntimeError):
@@ -145,6 +211,10 @@ class GitIngestReport:
     files_seen: int = 0
     files_inserted: int = 0
     files_updated: int = 0
+    # raw.file_contents rows: one per dependency manifest a commit changed
+    manifests_seen: int = 0
+    manifests_inserted: int = 0
+    manifests_updated: int = 0
     warnings: list[str] = field(default_factory=list)
     warnings_total: int = 0
 
@@ -224,6 +294,47 @@ class _Git:
                 message = stderr.read().decode("utf-8", "replace").strip()
                 raise GitSourceError(f"git log failed in {self.path} (exit {code}): {message}")
 
+    def merge_diffs(self, revisions: list[str], paths: list[str],
+                    on_token_error: Callable[[str], None]) -> Iterator["_LogEntry"]:
+        """The merges of ``<revisions>`` that differ from a parent in ``paths``: one entry
+        per such parent, its ``--raw`` diff against the merge limited to ``paths``.
+
+        ``git rev-list --merges <revisions> | git diff-tree --stdin -m ...``: only
+        the merges are diffed (``git log --merges -- <paths>`` would diff every
+        commit to simplify history). Raises if either process fails.
+        """
+        with tempfile.TemporaryFile() as list_err, tempfile.TemporaryFile() as diff_err:
+            try:
+                lister = subprocess.Popen(self.command("rev-list", "--merges", *revisions, "--"),
+                                          env=self.env, stdout=subprocess.PIPE, stderr=list_err)
+            except FileNotFoundError:
+                raise GitSourceError("the 'git' executable was not found on PATH") from None
+            try:
+                differ = subprocess.Popen(self.command(*_MERGE_DIFF_ARGS, "--", *paths), env=self.env,
+                                          stdin=lister.stdout, stdout=subprocess.PIPE, stderr=diff_err)
+            except BaseException:
+                lister.kill()
+                lister.wait()
+                raise
+            finally:
+                lister.stdout.close()  # diff-tree holds the read end now
+            completed = False
+            try:
+                yield from _parse_log(_tokens(differ.stdout), on_token_error)
+                completed = True
+            finally:
+                if not completed:
+                    differ.kill()
+                    lister.kill()
+                differ.stdout.close()
+                codes = (lister.wait(), differ.wait())
+            # diff-tree first: when it fails, rev-list may only have lost its reader.
+            for code, what, err in ((codes[1], "diff-tree", diff_err), (codes[0], "rev-list", list_err)):
+                if code != 0:
+                    err.seek(0)
+                    message = err.read().decode("utf-8", "replace").strip()
+                    raise GitSourceError(f"git {what} failed in {self.path} (exit {code}): {message}")
+
 
 def _tokens(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[bytes]:
     """The NUL-separated tokens of ``stream``, read incrementally."""
@@ -264,6 +375,8 @@ class _LogEntry:
     # path -> [additions, deletions] (None when only --raw listed it)
     files: dict[str, list] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
+    # the --raw entries in order: (status letter, new mode, new object, old path or None, path)
+    raw: list[tuple[str, str, str, str | None, str]] = field(default_factory=list)
 
 
 def _parse_log(tokens: Iterable[bytes], warn: Callable[[str], None]) -> Iterator[_LogEntry]:
@@ -298,6 +411,9 @@ def _parse_log(tokens: Iterable[bytes], warn: Callable[[str], None]) -> Iterator
             status = _text(meta[-1]) if len(meta) >= 5 else ""
             paths = [next(it, b"") for _ in range(2 if status[:1] in ("R", "C") else 1)]
             current.statuses[_text(paths[-1])] = status[:1]
+            if len(meta) >= 5:
+                current.raw.append((status[:1], _text(meta[1]), _text(meta[3]),
+                                    _text(paths[0]) if len(paths) == 2 else None, _text(paths[-1])))
             continue
         match = _NUMSTAT.match(head)
         if match:
@@ -402,6 +518,181 @@ def _rows(entry: _LogEntry, repository: str, on_default_branch: bool,
     return commit, files
 
 
+# ---------------------------------------------------------------- manifests
+
+
+class _BlobReader:
+    """One long-running ``git cat-file --batch --follow-symlinks``, started on first use.
+
+    Requests are answered one at a time (cat-file flushes after each object),
+    so neither pipe fills up while the other waits. An object over
+    ``max_bytes`` is read off the pipe in chunks and dropped, never held whole.
+    """
+
+    _CHUNK = 1 << 16
+
+    def __init__(self, git: _Git, max_bytes: int):
+        self.git = git
+        self.max_bytes = max_bytes
+        self.proc: subprocess.Popen | None = None
+        self.stderr: IO[bytes] | None = None
+
+    def read(self, name: str) -> tuple[bytes | None, str | None]:
+        """``(content, None)`` for a blob within the limit, else ``(None, why)``.
+
+        ``name`` is an object name, or ``<commit>:<path>`` to follow a
+        symbolic link inside that commit's tree. Raises
+        :class:`GitSourceError` when cat-file itself fails.
+        """
+        proc = self._process()
+        try:
+            proc.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+            proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._fail(f"git cat-file stopped before answering for {name!r}")
+        header = proc.stdout.readline()
+        if not header.endswith(b"\n"):
+            self._fail(f"git cat-file stopped before answering for {name!r}")
+        parts = header[:-1].split(b" ")
+        if parts[-1] in (b"missing", b"ambiguous"):
+            return None, f"git has no object for it ({parts[-1].decode()})"
+        if len(parts) == 2 and parts[0] in (b"symlink", b"dangling", b"loop", b"notdir"):
+            self._skip(int(parts[1]) + 1)  # the link's target or the name that failed
+            return None, {b"symlink": "a symbolic link out of the repository",
+                          b"dangling": "a symbolic link to nothing",
+                          b"loop": "a symbolic link loop",
+                          b"notdir": "a symbolic link through a file"}[parts[0]]
+        if len(parts) != 3 or not parts[2].isdigit():
+            self._fail(f"unexpected git cat-file answer {header[:200]!r} for {name!r}")
+        kind, size = parts[1].decode("ascii", "replace"), int(parts[2])
+        if kind != "blob":
+            self._skip(size + 1)
+            return None, f"a {kind}, not a file"
+        if size > self.max_bytes:
+            self._skip(size + 1)
+            return None, f"{size} bytes, over the {self.max_bytes}-byte limit for a manifest"
+        data = self._read(size)
+        self._read(1)  # the newline after each object
+        return data, None
+
+    def close(self) -> None:
+        """Stop the process; call in a ``finally``."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+        if self.stderr is not None:
+            self.stderr.close()
+            self.stderr = None
+
+    def _process(self) -> subprocess.Popen:
+        if self.proc is None:
+            self.stderr = tempfile.TemporaryFile()
+            try:
+                self.proc = subprocess.Popen(
+                    self.git.command("cat-file", "--batch", "--follow-symlinks"), env=self.git.env,
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr)
+            except FileNotFoundError:
+                raise GitSourceError("the 'git' executable was not found on PATH") from None
+        return self.proc
+
+    def _read(self, size: int) -> bytes:
+        data = self.proc.stdout.read(size)
+        if len(data) != size:
+            self._fail("git cat-file output ended inside an object")
+        return data
+
+    def _skip(self, size: int) -> None:
+        while size > 0:
+            size -= len(self._read(min(size, self._CHUNK)))
+
+    def _fail(self, message: str):
+        proc = self.proc
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+        details = ""
+        if self.stderr is not None:
+            self.stderr.seek(0)
+            details = self.stderr.read().decode("utf-8", "replace").strip()
+        self.close()
+        raise GitSourceError(f"{message} in {self.git.path}" + (f": {details}" if details else ""))
+
+
+# path -> (mode, object name) of a manifest the commit added or changed, None for one it removed
+_ManifestChanges = dict[str, tuple[str, str] | None]
+
+
+def _manifest_changes(entry: _LogEntry) -> _ManifestChanges:
+    """The manifests one diff of ``entry`` (its ``--raw`` entries) touched."""
+    removed: _ManifestChanges = {}
+    present: _ManifestChanges = {}
+    for status, mode, obj, old_path, path in entry.raw:
+        if status == "R" and old_path is not None and manifest_ecosystem(old_path):
+            removed[old_path] = None
+        if manifest_ecosystem(path):
+            if status == "D":
+                removed[path] = None
+            else:
+                present[path] = (mode, obj)
+    return removed | present  # a path both renamed away and written to is present
+
+
+def _merge_manifest_changes(git: _Git, revisions: list[str],
+                            warn: Callable[[str], None]) -> dict[str, _ManifestChanges]:
+    """merge SHA -> the manifests whose content in the merge differs from a parent's."""
+    merges: dict[str, _ManifestChanges] = {}
+    for entry in git.merge_diffs(revisions, manifest_pathspecs(), warn):
+        changes = merges.setdefault(entry.sha, {})
+        for path, change in _manifest_changes(entry).items():
+            # One diff per parent, all against the merge's own tree: they agree.
+            if change is not None or path not in changes:
+                changes[path] = change
+    return {sha: changes for sha, changes in merges.items() if changes}
+
+
+def _content_rows(commit: dict, changes: _ManifestChanges, blobs: _BlobReader,
+                  warn: Callable[[str], None]) -> list[dict]:
+    rows = []
+    sha = commit["sha"]
+    for path in sorted(changes):
+        change = changes[path]
+        content = why = None
+        if change is not None:
+            mode, obj = change
+            if mode == _MODE_GITLINK:
+                why = "a submodule, not a file"
+            elif mode == _MODE_SYMLINK and "\n" in path:
+                why = "a symbolic link whose name git cat-file cannot be given"
+            else:
+                data, why = blobs.read(f"{sha}:{path}" if mode == _MODE_SYMLINK else obj)
+                if data is not None:
+                    content, why = decode_manifest(data)
+        if why:
+            warn(f"dependency manifest {path!r} at commit {sha}: {why}; stored without its content")
+        rows.append({
+            "repository": commit["repository"],
+            "path": path,
+            "sha": sha,
+            "committed_at": commit["committed_at"] or commit["authored_at"],
+            "on_default_branch": commit["on_default_branch"],
+            "content": content,
+        })
+    return rows
+
+
+def _cursor_rules() -> list[str]:
+    return [f"{r.ecosystem}:{r.name}{':i' if r.ignore_case else ''}" for r in MANIFEST_RULES]
+
+
 # ---------------------------------------------------------------- ingest
 
 
@@ -437,8 +728,11 @@ def ingest_git(
     run_id: str,
     log=None,
     batch_size: int = 5000,
+    max_content_bytes: int = MAX_CONTENT_BYTES,
 ) -> GitIngestReport:
-    """Ingest the commits of the local clone ``source.path`` as ``source.repo``.
+    """Ingest the commits of the local clone ``source.path`` as ``source.repo``,
+    with the dependency manifests they changed (at most ``max_content_bytes``
+    of content each).
 
     ``log`` is any logger with ``info`` and ``warning`` (a ``logging.Logger``
     or Dagster's ``context.log``). Raises :class:`GitSourceError` when the
@@ -474,10 +768,11 @@ def ingest_git(
     cursor = _read_cursor(con, repository)
     old_head = cursor.get("head") if isinstance(cursor.get("head"), str) else None
     old_refs = cursor.get("refs") if isinstance(cursor.get("refs"), dict) else {}
-    report.full_walk = not (
-        old_head and report.head and git.resolve(old_head) == old_head
-        and git.is_ancestor(old_head, report.head)
-    )
+    can_continue = bool(old_head and report.head and git.resolve(old_head) == old_head
+                        and git.is_ancestor(old_head, report.head))
+    # Contents are collected for the whole history under the current manifest rules.
+    rules_changed = cursor.get(_CURSOR_RULES) != _cursor_rules()
+    report.full_walk = not can_continue or rules_changed
     walks: list[tuple[list[str], bool]] = []
     if report.head:
         walks.append(([report.head] + ([] if report.full_walk else [f"^{old_head}"]), True))
@@ -491,43 +786,67 @@ def ingest_git(
     if not walks:
         log.info(f"git source {repository}: {git.path} has no commits yet")
     else:
-        mode = "full history" if report.full_walk else f"new commits since {old_head[:12]}"
+        mode = ("full history" + (" (to collect dependency manifests)" if can_continue else "")
+                if report.full_walk else f"new commits since {old_head[:12]}")
         log.info(f"git source {repository}: reading {mode} from {git.path}")
 
     commits: list[dict] = []
     files: list[dict] = []
+    contents: list[dict] = []
+    pending_bytes = 0
 
     def flush() -> None:
-        if not commits and not files:
+        nonlocal pending_bytes
+        if not commits and not files and not contents:
             return
         _add(report, "commits", upsert(con, "commits", pa.Table.from_pylist(commits, _COMMIT_SCHEMA), run_id))
         _add(report, "files", upsert(con, "commit_files", pa.Table.from_pylist(files, _FILE_SCHEMA), run_id))
+        _add(report, "manifests",
+             upsert(con, "file_contents", pa.Table.from_pylist(contents, _CONTENT_SCHEMA), run_id))
         commits.clear()
         files.clear()
+        contents.clear()
+        pending_bytes = 0
         log.info(f"git source {repository}: {report.commits_seen} commits read "
-                 f"({report.commits_inserted} new, {report.commits_updated} changed)")
+                 f"({report.commits_inserted} new, {report.commits_updated} changed), "
+                 f"{report.manifests_seen} manifest versions")
 
-    for revisions, on_default in walks:
-        for entry in git.log(revisions, warn):
-            commit, commit_files = _rows(entry, repository, on_default, warn)
-            if commit is None:
-                continue
-            report.commits_seen += 1
-            report.files_seen += len(commit_files)
-            commits.append(commit)
-            files.extend(commit_files)
-            if len(commits) >= batch_size or len(files) >= 10 * batch_size:
-                flush()
-    flush()
+    blobs = _BlobReader(git, max_content_bytes)
+    try:
+        for revisions, on_default in walks:
+            merge_changes = _merge_manifest_changes(git, revisions, warn)
+            for entry in git.log(revisions, warn):
+                commit, commit_files = _rows(entry, repository, on_default, warn)
+                if commit is None:
+                    continue
+                report.commits_seen += 1
+                report.files_seen += len(commit_files)
+                commits.append(commit)
+                files.extend(commit_files)
+                changes = (merge_changes.get(entry.sha, {}) if commit["parent_count"] >= 2
+                           else _manifest_changes(entry))
+                if changes:
+                    rows = _content_rows(commit, changes, blobs, warn)
+                    report.manifests_seen += len(rows)
+                    contents.extend(rows)
+                    pending_bytes += sum(len(r["content"] or "") for r in rows)
+                if (len(commits) >= batch_size or len(files) >= 10 * batch_size
+                        or len(contents) >= batch_size or pending_bytes >= _MAX_PENDING_CONTENT_BYTES):
+                    flush()
+        flush()
+    finally:
+        blobs.close()
 
-    _write_cursor(con, repository, {"head": report.head, "refs": ref_tips})
+    # Only now, with every batch written, may the next run skip these commits.
+    _write_cursor(con, repository, {"head": report.head, "refs": ref_tips, _CURSOR_RULES: _cursor_rules()})
     if report.warnings_total > len(report.warnings):
         report.warnings.append(f"{repository}: ... and {report.warnings_total - len(report.warnings)} "
                                "more warnings (see the run log)")
     log.info(
         f"git source {repository}: done; {report.commits_seen} commits "
         f"({report.commits_inserted} new, {report.commits_updated} changed), "
-        f"{report.files_seen} file rows, {report.warnings_total} warnings"
+        f"{report.files_seen} file rows, {report.manifests_seen} manifest versions, "
+        f"{report.warnings_total} warnings"
     )
     return report
 

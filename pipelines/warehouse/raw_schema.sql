@@ -174,9 +174,10 @@ create table if not exists raw.ingest_cursors (
 -- The content of a file at a commit, for the files the analyzers read (the
 -- dependency manifests: requirements*.txt, pyproject.toml, package.json,
 -- go.mod, Cargo.toml). One row per repository, path and commit that changed
--- the file (GitHub: the contents API with ref=<sha>; git: `git show
--- <sha>:<path>`), plus the version at the start of collection. `content`
--- NULL: the commit deleted the file. The technology tracker reads the
+-- the file (GitHub: the contents API with ref=<sha>; git: one `git cat-file
+-- --batch` per ingest), plus the version at the start of collection. `content`
+-- NULL: the commit deleted the file, or it is unreadable (over 1 MiB, binary,
+-- a dangling symlink), logged as a warning. The technology tracker reads the
 -- default-branch versions as of each period end; the expertise analyzer
 -- compares a commit's version with the previous default-branch one.
 create table if not exists raw.file_contents (
