@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import httpx
+import pytest
 
 from .conftest import DEMO_KEY, ApiServer, cli_env
 
@@ -119,6 +120,7 @@ class Versions:
                 assert a["latest_partition"] == latest and a["computed_at"] == _iso(ledger[(a["asset"], latest)])
 
 
+@pytest.mark.timeout(900)  # a backfill in a subprocess while four threads hammer the API: CPU-bound on 2 cores
 def test_answers_stay_consistent_while_a_backfill_publishes(demo_deployment, tmp_path):
     src, config, _ = demo_deployment
     work = tmp_path / "deployment"
