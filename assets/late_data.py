@@ -1,7 +1,5 @@
 """The late-data asset: after staging, the periods that an ingest touched."""
 
-from datetime import datetime, timezone
-
 import dagster as dg
 
 from pipelines.context import DevLens
@@ -9,7 +7,7 @@ from pipelines.late_data import affected_periods
 from pipelines.warehouse.connection import WRITER_POOL, writer
 from pipelines.warehouse.raw_writer import ensure_raw_schema
 
-from .sql_models import table_key
+from .sql_models import run_now, table_key
 
 LATE_DATA_KEY = dg.AssetKey(["meta", "late_data"])
 
@@ -28,7 +26,7 @@ def build_late_data_asset(devlens: DevLens) -> dg.AssetsDefinition:
     def late_data(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         with writer(devlens.warehouse_path) as con:
             ensure_raw_schema(con)
-            batch = affected_periods(con, devlens.calendar, datetime.now(timezone.utc))
+            batch = affected_periods(con, devlens.calendar, run_now(context))
         summary = ", ".join(f"{pt}: {len(keys)}" for pt, keys in batch.periods.items())
         context.log.info(f"late-data batch {batch.batch_id} (change log {batch.first_seq}..{batch.last_seq}): {summary}")
         return dg.MaterializeResult(

@@ -70,7 +70,22 @@ def closing_schedule(devlens: DevLens, period_type: str) -> dg.ScheduleDefinitio
     return _close
 
 
-def build_automation(devlens: DevLens, period_jobs: list, ingest_job, publish_job, period_assets):
+def build_freshness_checks(period_assets) -> list:
+    """The freshness checks of the period assets (evaluated by their sensor, never inside a run)."""
+    freshness_checks: list = []
+    for pt, deadline in FRESHNESS_DEADLINE.items():
+        assets = [a for a in period_assets if a.key.path[0] == pt]
+        freshness_checks += dg.build_time_partition_freshness_checks(
+            assets=assets, deadline_cron=deadline, timezone="UTC", severity=dg.AssetCheckSeverity.ERROR
+        )
+    freshness_checks += dg.build_last_update_freshness_checks(
+        assets=[a for a in period_assets if a.key.path[0] == "daily"], deadline_cron=DAILY_DEADLINE,
+        lower_bound_delta=timedelta(hours=12), timezone="UTC", severity=dg.AssetCheckSeverity.ERROR,
+    )
+    return freshness_checks
+
+
+def build_automation(devlens: DevLens, period_jobs: list, ingest_job, publish_job, freshness_checks):
     schedules = [
         dg.ScheduleDefinition(
             name="nightly_ingest",
@@ -108,6 +123,13 @@ def build_automation(devlens: DevLens, period_jobs: list, ingest_job, publish_jo
         )
         if not wrote_periods:
             return dg.SkipReason(f"run {run.run_id} wrote no period tables")
+        # a late-data batch or a backfill may be several runs: publish once, after the last
+        pending = dg.RunsFilter(job_name=None, statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
+                                                          dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED])
+        others = [r for r in context.instance.get_runs(filters=pending, limit=50)
+                  if r.run_id != run.run_id and r.job_name in {period_job_name(pt) for pt in PERIOD_TYPES}]
+        if others:
+            return dg.SkipReason(f"{len(others)} more period runs to go; the last one publishes")
         return dg.RunRequest(run_key=f"publish-after-{run.run_id}")
 
     @dg.sensor(
@@ -119,22 +141,12 @@ def build_automation(devlens: DevLens, period_jobs: list, ingest_job, publish_jo
         new = register_biweekly_partitions(context.instance, devlens.calendar, datetime.now(timezone.utc))
         return dg.SkipReason(f"registered {len(new)} new biweekly periods" if new else "no new biweekly period")
 
-    freshness_checks = []
-    for pt, deadline in FRESHNESS_DEADLINE.items():
-        assets = [a for a in period_assets if a.key.path[0] == pt]
-        freshness_checks += dg.build_time_partition_freshness_checks(
-            assets=assets, deadline_cron=deadline, timezone="UTC", severity=dg.AssetCheckSeverity.ERROR
-        )
-    freshness_checks += dg.build_last_update_freshness_checks(
-        assets=[a for a in period_assets if a.key.path[0] == "daily"], deadline_cron=DAILY_DEADLINE,
-        lower_bound_delta=timedelta(hours=12), timezone="UTC", severity=dg.AssetCheckSeverity.ERROR,
-    )
     freshness_sensor = dg.build_sensor_for_freshness_checks(
         freshness_checks=freshness_checks, default_status=dg.DefaultSensorStatus.RUNNING,
         name="period_freshness_checks",
     )
     sensors = [late_data_sensor, publish_after_success, biweekly_periods, freshness_sensor]
-    return schedules, sensors, freshness_checks
+    return schedules, sensors
 
 
 def late_data_requests(devlens: DevLens, instance: dg.DagsterInstance, cursor: str | None, now: datetime):

@@ -9,7 +9,7 @@ from assets.late_data import build_late_data_asset
 from assets.publish import PUBLISH_KEY, build_publish_asset
 from assets.sql_models import build_model_assets
 
-from .automation import INGEST_JOB, PUBLISH_JOB, build_automation, period_job_name
+from .automation import INGEST_JOB, PUBLISH_JOB, build_automation, build_freshness_checks, period_job_name
 from .calendar import PERIOD_TYPES
 from .context import DevLens
 
@@ -36,10 +36,12 @@ def build_definitions(devlens: DevLens) -> dg.Definitions:
         selection=dg.AssetSelection.groups("ingest", "staging"),
         description="Ingest every source, rebuild the staging tables, and record which partitions changed.",
     )
+    freshness_checks = build_freshness_checks(period_assets)
     period_jobs = [
         dg.define_asset_job(
             period_job_name(pt),
-            selection=dg.AssetSelection.groups(pt),
+            # the freshness checks are the sensor's to evaluate, not a step of every run
+            selection=dg.AssetSelection.groups(pt) - dg.AssetSelection.checks(*freshness_checks),
             partitions_def=devlens.calendar.partitions_def(pt),
             description=f"Compute every {pt} period model for a partition or a range of partitions.",
         )
@@ -47,8 +49,7 @@ def build_definitions(devlens: DevLens) -> dg.Definitions:
     ]
     publish_job = dg.define_asset_job(PUBLISH_JOB, selection=dg.AssetSelection.assets(PUBLISH_KEY),
                                       description="Publish the served tables to a new data version.")
-    schedules, sensors, freshness_checks = build_automation(devlens, period_jobs, ingest_job, publish_job,
-                                                            period_assets)
+    schedules, sensors = build_automation(devlens, period_jobs, ingest_job, publish_job, freshness_checks)
     return dg.Definitions(
         assets=[*ingest_assets, *model_assets, late_data, publish_asset],
         asset_checks=freshness_checks,

@@ -156,11 +156,11 @@ def plan_runs(periods: dict[str, list[str]], project: ModelProject, calendar: Pe
     """
     runs: list[PlannedRun] = []
     for pt in PERIOD_TYPES:
-        touched = set(periods.get(pt, ()))
-        if not touched:
-            continue
         ended = [p.key for p in calendar.completed_periods(pt, now)]
         position = {k: i for i, k in enumerate(ended)}
+        touched = {k for k in periods.get(pt, ()) if k in position}  # a period ending after ``now`` waits
+        if not touched:
+            continue
         partitions = calendar.partition_keys(pt, ended)
         touched_partitions = set(calendar.partition_keys(pt, touched))
         needs: dict[str, frozenset[str]] = {}

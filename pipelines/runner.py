@@ -67,8 +67,9 @@ class Runner:
                 summary.touched = m.metadata["periods"].value
         return summary
 
-    def ingest(self) -> RunSummary:
-        return self._execute(INGEST_JOB)
+    def ingest(self, now: datetime | None = None) -> RunSummary:
+        """Ingest every source; the late-data batch counts periods ended by ``now`` (default: the clock)."""
+        return self._execute(INGEST_JOB, tags={NOW_TAG: now.isoformat()} if now else None)
 
     def backfill(self, date_from: date, date_to: date, period_types=PERIOD_TYPES, now: datetime | None = None
                  ) -> list[RunSummary]:
@@ -98,7 +99,7 @@ class Runner:
         """Ingest, then recompute exactly the partitions the new data touched (as the
         late-data sensor would), one single-run range per period type and model set."""
         now = now or datetime.now(timezone.utc)
-        ingest = self.ingest()
+        ingest = self.ingest(now)
         plan = plan_runs(ingest.touched, self.devlens.project, self.devlens.calendar, now,
                          computed=materialized_partitions(self.instance))
         if any(run.period_type == "biweekly" for run in plan):
