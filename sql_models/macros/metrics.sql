@@ -9,6 +9,30 @@
     same macro, so a roll-up is always a ratio of pooled sums and the
     formula of each metric is written once. -#}
 
+{#- A period's counts and sums as the sums of its days' (the developer x
+    UTC-day rows of staging/stg_developer_days.sql). A count stays BIGINT, as
+    count(*) over the events is, and a sum is HUGEINT, as sum() over the
+    events is: a column has the same type and value whichever grain it is
+    added up from. -#}
+
+{% macro count_total(column) -%}
+cast(coalesce(sum({{ column }}), 0) as bigint) as {{ column }}
+{%- endmacro %}
+
+{% macro sum_total(column) -%}
+coalesce(sum({{ column }}), 0) as {{ column }}
+{%- endmacro %}
+
+{#- A thing the day-grain tables list per UTC date (a collaborator, a reviewed
+    PR, a repository, a local date) counts once in a period: on the first of
+    its dates in the period, whose previous date (`previous_day`) is before the
+    period or does not exist. Distinct counts over a period are then plain
+    counts of these rows. -#}
+
+{% macro first_in_period(previous_day, period_start) -%}
+({{ previous_day }} is null or {{ previous_day }} < {{ period_start }})
+{%- endmacro %}
+
 {% macro velocity_from_sums(working_days, period_days) -%}
 commits_count, prs_merged, lines_added, lines_removed,
 lines_added - lines_removed as net_lines,

@@ -14,20 +14,16 @@ columns:
 with
 
 periods as (select * from {{ periods() }}),
-activity_events as (select * from {{ ref('stg_activity_events') }}),
-reviews as (select * from {{ ref('stg_reviews') }}),
+developer_days as (select * from {{ ref('stg_developer_days') }}),
 team_members as (select * from {{ ref('stg_team_members') }}),
 
-active as (
-    select distinct workspace_id, developer_id, {{ period_start_of('event_at') }} as period_start
-    from activity_events
-    where event_at >= {{ period_start }} and event_at < {{ period_end }}
-),
-
-reviewed as (
-    select workspace_id, pr_author_id as developer_id, {{ period_start_of('submitted_at') }} as period_start
-    from reviews
-    where submitted_at >= {{ period_start }} and submitted_at < {{ period_end }}
+active_or_reviewed as (
+    -- the developer's days with an activity event or a counted review received
+    select workspace_id, developer_id, {{ period_start_of('day') }} as period_start, bool_or(is_active) as is_active
+    from developer_days
+    where day >= {{ period_start }} and day < {{ period_end }}
+      and (is_active or review_received_count > 0)
+    group by 1, 2, 3
 ),
 
 members as (
@@ -38,18 +34,15 @@ members as (
 
 final as (
     select
-        spine.workspace_id,
-        spine.developer_id,
+        workspace_id,
+        developer_id,
         '{{ period_type }}' as period_type,
-        spine.period_start,
+        period_start,
         periods.period_end,
-        active.developer_id is not null as is_active
-    from (select * from active union select * from reviewed union select * from members) as spine
-    join periods on periods.period_start = spine.period_start
-    left join active
-        on active.workspace_id = spine.workspace_id
-       and active.developer_id = spine.developer_id
-       and active.period_start = spine.period_start
+        coalesce(active_or_reviewed.is_active, false) as is_active
+    from active_or_reviewed
+    full join members using (workspace_id, developer_id, period_start)
+    join periods using (period_start)
 )
 
 select * from final

@@ -17,77 +17,80 @@ checks:
 with
 
 developer_periods as (select * from {{ ref('developer_periods') }}),
-reviews as (select * from {{ ref('stg_reviews') }}),
-review_comments as (select * from {{ ref('stg_review_comments') }}),
-pull_requests as (select * from {{ ref('stg_pull_requests') }}),
+developer_days as (select * from {{ ref('stg_developer_days') }}),
 pr_facts as (select * from {{ ref('stg_pr_facts') }}),
-activity_events as (select * from {{ ref('stg_activity_events') }}),
-
-reviews_in_period as (
-    select *, {{ period_start_of('submitted_at') }} as period_start
-    from reviews
-    where submitted_at >= {{ period_start }} and submitted_at < {{ period_end }}
-),
+reviewed_prs as (select * from {{ ref('stg_developer_reviewed_prs') }}),
+day_repositories as (select * from {{ ref('stg_developer_day_repositories') }}),
 
 prs_reviewed_in_period as (
-    select distinct workspace_id, repository, pr_number, pr_author_id, period_start
-    from reviews_in_period
+    -- each PR with a counted review in the period, once per reviewer (on the first of
+    -- the reviewer's dates with it in the period)
+    select workspace_id, developer_id as reviewer_id, {{ period_start_of('day') }} as period_start,
+           repository, pr_number, pr_author_id
+    from reviewed_prs
+    where day >= {{ period_start }} and day < {{ period_end }}
+      and {{ first_in_period('previous_day', period_start_of('day')) }}
 ),
 
-active_repositories as (
-    select distinct workspace_id, developer_id, repository, {{ period_start_of('event_at') }} as period_start
-    from activity_events
-    where event_at >= {{ period_start }} and event_at < {{ period_end }}
-),
-
-participation_denominator as (
-    select active_repositories.workspace_id, active_repositories.developer_id, active_repositories.period_start,
-           count(*) as n_participation_prs
-    from active_repositories
-    join prs_reviewed_in_period
-        on prs_reviewed_in_period.workspace_id = active_repositories.workspace_id
-       and prs_reviewed_in_period.repository = active_repositories.repository
-       and prs_reviewed_in_period.period_start = active_repositories.period_start
-       and prs_reviewed_in_period.pr_author_id <> active_repositories.developer_id
-    group by 1, 2, 3
-),
-
-reviews_given as (
-    select workspace_id, reviewer_id as developer_id, period_start,
-           count(*) as review_given_count,
-           count(distinct repository || '#' || pr_number) as n_participated_prs
-    from reviews_in_period
-    group by 1, 2, 3
-),
-
-comments_given as (
-    select workspace_id, author_id as developer_id, {{ period_start_of('created_at') }} as period_start,
-           count(*) as n_review_comments_given
-    from review_comments
-    where created_at >= {{ period_start }} and created_at < {{ period_end }}
-    group by 1, 2, 3
-),
-
-first_review_by_reviewer as (
-    select workspace_id, reviewer_id, repository, pr_number, min(submitted_at) as first_reviewed_at
-    from reviews
+reviewed_prs_per_author as (
+    -- per repository and PR author: the distinct PRs with a counted review in the period
+    select workspace_id, repository, period_start, pr_author_id, count(distinct pr_number) as n_prs
+    from prs_reviewed_in_period
     group by 1, 2, 3, 4
 ),
 
-turnaround as (
+reviewed_prs_per_repository as (
+    select workspace_id, repository, period_start, sum(n_prs) as n_prs
+    from reviewed_prs_per_author
+    group by 1, 2, 3
+),
+
+active_repositories as (
+    -- each repository of the developer's activity in the period, on the first of its dates
+    select workspace_id, developer_id, repository, {{ period_start_of('day') }} as period_start
+    from day_repositories
+    where day >= {{ period_start }} and day < {{ period_end }}
+      and {{ first_in_period('previous_day', period_start_of('day')) }}
+),
+
+participation_denominator as (
+    -- the PRs by others with a counted review in the period, in the repositories of the developer's
+    -- activity in the period: per repository, all its reviewed PRs but the developer's own
     select
-        first_review_by_reviewer.workspace_id,
-        first_review_by_reviewer.reviewer_id as developer_id,
-        {{ period_start_of('first_review_by_reviewer.first_reviewed_at') }} as period_start,
-        count(*) as n_turnaround_prs,
-        sum({{ seconds_between('first_review_by_reviewer.first_reviewed_at', 'pull_requests.created_at') }}) as sum_turnaround_seconds
-    from first_review_by_reviewer
-    join pull_requests
-        on pull_requests.workspace_id = first_review_by_reviewer.workspace_id
-       and pull_requests.repository = first_review_by_reviewer.repository
-       and pull_requests.number = first_review_by_reviewer.pr_number
-    where first_review_by_reviewer.first_reviewed_at >= {{ period_start }}
-      and first_review_by_reviewer.first_reviewed_at < {{ period_end }}
+        active_repositories.workspace_id,
+        active_repositories.developer_id,
+        active_repositories.period_start,
+        cast(sum(reviewed_prs_per_repository.n_prs - coalesce(own_prs.n_prs, 0)) as bigint) as n_participation_prs
+    from active_repositories
+    join reviewed_prs_per_repository
+        on reviewed_prs_per_repository.workspace_id = active_repositories.workspace_id
+       and reviewed_prs_per_repository.repository = active_repositories.repository
+       and reviewed_prs_per_repository.period_start = active_repositories.period_start
+    left join reviewed_prs_per_author as own_prs
+        on own_prs.workspace_id = active_repositories.workspace_id
+       and own_prs.repository = active_repositories.repository
+       and own_prs.period_start = active_repositories.period_start
+       and own_prs.pr_author_id = active_repositories.developer_id
+    group by 1, 2, 3
+),
+
+participated as (
+    select workspace_id, reviewer_id as developer_id, period_start, count(*) as n_participated_prs
+    from prs_reviewed_in_period
+    group by 1, 2, 3
+),
+
+day_sums as (
+    select
+        workspace_id,
+        developer_id,
+        {{ period_start_of('day') }} as period_start,
+        {{ count_total('n_review_comments_given') }},
+        {{ count_total('review_given_count') }},
+        {{ count_total('n_turnaround_prs') }},
+        {{ sum_total('sum_turnaround_seconds') }}
+    from developer_days
+    where day >= {{ period_start }} and day < {{ period_end }}
     group by 1, 2, 3
 ),
 
@@ -104,18 +107,17 @@ sums as (
     select
         developer_periods.*,
         coalesce(participation_denominator.n_participation_prs, 0) as n_participation_prs,
-        coalesce(reviews_given.n_participated_prs, 0) as n_participated_prs,
-        coalesce(comments_given.n_review_comments_given, 0) as n_review_comments_given,
-        coalesce(reviews_given.review_given_count, 0) as review_given_count,
-        coalesce(turnaround.n_turnaround_prs, 0) as n_turnaround_prs,
-        coalesce(turnaround.sum_turnaround_seconds, 0) as sum_turnaround_seconds,
+        coalesce(participated.n_participated_prs, 0) as n_participated_prs,
+        coalesce(day_sums.n_review_comments_given, 0) as n_review_comments_given,
+        coalesce(day_sums.review_given_count, 0) as review_given_count,
+        coalesce(day_sums.n_turnaround_prs, 0) as n_turnaround_prs,
+        coalesce(day_sums.sum_turnaround_seconds, 0) as sum_turnaround_seconds,
         coalesce(self_merges.n_merged_prs, 0) as n_merged_prs,
         coalesce(self_merges.n_self_merged_prs, 0) as n_self_merged_prs
     from developer_periods
     left join participation_denominator using (workspace_id, developer_id, period_start)
-    left join reviews_given using (workspace_id, developer_id, period_start)
-    left join comments_given using (workspace_id, developer_id, period_start)
-    left join turnaround using (workspace_id, developer_id, period_start)
+    left join participated using (workspace_id, developer_id, period_start)
+    left join day_sums using (workspace_id, developer_id, period_start)
     left join self_merges using (workspace_id, developer_id, period_start)
 ),
 

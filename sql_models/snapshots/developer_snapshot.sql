@@ -18,7 +18,6 @@ checks:
 --- */
 with
 
-developer_periods as (select * from {{ ref('developer_periods') }}),
 velocity as (select * from {{ ref('developer_velocity') }}),
 efficiency as (select * from {{ ref('developer_efficiency') }}),
 quality as (select * from {{ ref('developer_quality') }}),
@@ -27,11 +26,11 @@ collaboration as (select * from {{ ref('developer_collaboration') }}),
 
 final as (
     select
-        developer_periods.workspace_id,
-        developer_periods.developer_id,
-        developer_periods.period_type,
-        developer_periods.period_start,
-        developer_periods.period_end,
+        velocity.workspace_id,
+        velocity.developer_id,
+        velocity.period_type,
+        velocity.period_start,
+        velocity.period_end,
         -- velocity
         velocity.commits_count, velocity.prs_merged, velocity.lines_added, velocity.lines_removed,
         velocity.net_lines, velocity.commit_frequency, velocity.pr_throughput, velocity.avg_commit_size,
@@ -47,8 +46,8 @@ final as (
         -- collaboration
         collaboration.unique_collaborators, collaboration.cross_team_pr_ratio, collaboration.review_given_count,
         collaboration.review_received_count, collaboration.knowledge_sharing_score
-    from developer_periods
-    join velocity using (workspace_id, developer_id, period_start)
+    -- each category model has one row per row of developer_periods (the spine)
+    from velocity
     join efficiency using (workspace_id, developer_id, period_start)
     join quality using (workspace_id, developer_id, period_start)
     join sustainability using (workspace_id, developer_id, period_start)

@@ -20,33 +20,28 @@ checks:
 with
 
 developer_periods as (select * from {{ ref('developer_periods') }}),
-activity_events as (select * from {{ ref('stg_activity_events') }}),
-settings as (select * from {{ ref('stg_developer_settings') }}),
-
-events as (
-    select activity_events.*, {{ period_start_of('event_at') }} as period_start
-    from activity_events
-    where event_at >= {{ period_start }} and event_at < {{ period_end }}
-),
+developer_days as (select * from {{ ref('stg_developer_days') }}),
+day_repositories as (select * from {{ ref('stg_developer_day_repositories') }}),
+local_dates as (select * from {{ ref('stg_developer_local_dates') }}),
 
 commit_sums as (
     select
-        events.workspace_id,
-        events.developer_id,
-        events.period_start,
-        count(*) as commits_count,
-        count(*) filter (where not list_contains(settings.working_days, {{ weekday_name('events.local_at') }})) as n_weekend_commits,
-        count(*) filter (where hour(events.local_at) >= 22 or hour(events.local_at) < 6) as n_late_night_commits
-    from events
-    join settings using (workspace_id, developer_id)
-    where events.event_type = 'commit'
+        workspace_id,
+        developer_id,
+        {{ period_start_of('day') }} as period_start,
+        {{ count_total('commits_count') }},
+        {{ count_total('n_weekend_commits') }},
+        {{ count_total('n_late_night_commits') }}
+    from developer_days
+    where day >= {{ period_start }} and day < {{ period_end }}
     group by 1, 2, 3
 ),
 
 commits_per_repository as (
-    select workspace_id, developer_id, period_start, repository, count(*) as commits
-    from events
-    where event_type = 'commit'
+    select workspace_id, developer_id, {{ period_start_of('day') }} as period_start, repository,
+           sum(commits_count) as commits
+    from day_repositories
+    where day >= {{ period_start }} and day < {{ period_end }} and commits_count > 0
     group by 1, 2, 3, 4
 ),
 
@@ -56,34 +51,70 @@ focus as (
     group by 1, 2, 3
 ),
 
-active_days as (
-    select distinct workspace_id, developer_id, period_start, cast(local_at as date) as local_date
-    from events
+local_dates_in_period as (
+    -- the local dates of the events of the period's UTC dates, with their local hours (those
+    -- that no other UTC date has activity in, and those that straddle UTC midnight); a local
+    -- date seen on two UTC dates counts once
+    select
+        workspace_id, developer_id, {{ period_start_of('day') }} as period_start,
+        local_date, run_key, local_date_shifts_vary, n_local_hours, shared_local_hours,
+        {{ first_in_period('previous_day', period_start_of('day')) }} as is_first_in_period
+    from local_dates
+    where day >= {{ period_start }} and day < {{ period_end }}
 ),
 
-streak_groups as (
-    -- consecutive dates share (date - its rank): the gaps-and-islands trick
-    select *, local_date - cast(row_number() over (
-        partition by workspace_id, developer_id, period_start order by local_date) as integer) as island
-    from active_days
-),
-
-streaks as (
-    select workspace_id, developer_id, period_start, max(days) as longest_streak_days
+islands as (
+    -- The period's runs of consecutive active local dates. When each of a developer's local
+    -- dates is d or d + 1 days off its UTC date (the same d for all: offsets all east or all
+    -- west of UTC), the period's UTC dates hold every active local date between the first
+    -- and the last of the period's, so each run in the period is the part of a run over all
+    -- time (run_key) that falls in it. Otherwise (local_date_shifts_vary) the period can miss
+    -- a date inside such a run; then consecutive dates share (date - its rank in the period):
+    -- the gaps-and-islands trick.
+    select
+        workspace_id, developer_id, period_start,
+        count(*) filter (where is_first_in_period) as days,
+        sum(n_local_hours) as n_local_hours
+    from local_dates_in_period
+    where not local_date_shifts_vary
+    group by workspace_id, developer_id, period_start, run_key
+    union all
+    select workspace_id, developer_id, period_start, count(*), sum(n_local_hours)
     from (
-        select workspace_id, developer_id, period_start, island, count(*) as days
-        from streak_groups
-        group by 1, 2, 3, 4
-    ) as islands
+        select
+            *,
+            local_date - cast(row_number() over (
+                partition by workspace_id, developer_id, period_start order by local_date) as integer) as island
+        from (
+            select workspace_id, developer_id, period_start, local_date, sum(n_local_hours) as n_local_hours
+            from local_dates_in_period
+            where local_date_shifts_vary
+            group by 1, 2, 3, 4
+        ) as active_dates
+    ) as numbered
+    group by workspace_id, developer_id, period_start, island
+),
+
+active_time as (
+    select
+        workspace_id,
+        developer_id,
+        period_start,
+        max(days) as longest_streak_days,
+        sum(days) as active_dates,
+        sum(n_local_hours) as n_local_hours
+    from islands
     group by 1, 2, 3
 ),
 
-active_hours as (
-    select
-        workspace_id, developer_id, period_start,
-        count(distinct strftime(local_at, '%Y-%m-%d %H')) as active_hours,
-        count(distinct cast(local_at as date)) as active_dates
-    from events
+shared_hours as (
+    -- local hours that straddle UTC midnight, counted once however many of the period's dates have them
+    select workspace_id, developer_id, period_start, count(distinct local_hour) as n_local_hours
+    from (
+        select workspace_id, developer_id, period_start, unnest(shared_local_hours) as local_hour
+        from local_dates_in_period
+        where shared_local_hours is not null
+    ) as shared
     group by 1, 2, 3
 ),
 
@@ -93,14 +124,15 @@ sums as (
         coalesce(commit_sums.commits_count, 0) as commits_count,
         coalesce(commit_sums.n_weekend_commits, 0) as n_weekend_commits,
         coalesce(commit_sums.n_late_night_commits, 0) as n_late_night_commits,
-        coalesce(streaks.longest_streak_days, 0) as longest_streak_days,
-        {{ safe_div('active_hours.active_hours', 'active_hours.active_dates') }} as avg_daily_active_hours,
+        coalesce(active_time.longest_streak_days, 0) as longest_streak_days,
+        {{ safe_div('active_time.n_local_hours + coalesce(shared_hours.n_local_hours, 0)', 'active_time.active_dates') }}
+            as avg_daily_active_hours,
         {{ safe_div('focus.top_repository_commits', 'commit_sums.commits_count') }} as focus_score
     from developer_periods
     left join commit_sums using (workspace_id, developer_id, period_start)
     left join focus using (workspace_id, developer_id, period_start)
-    left join streaks using (workspace_id, developer_id, period_start)
-    left join active_hours using (workspace_id, developer_id, period_start)
+    left join active_time using (workspace_id, developer_id, period_start)
+    left join shared_hours using (workspace_id, developer_id, period_start)
 ),
 
 final as (

@@ -21,21 +21,22 @@ checks:
 --- */
 with
 
+periods as (select * from {{ periods() }}),
 developer_periods as (select * from {{ ref('developer_periods') }}),
-commits as (select * from {{ ref('stg_commits') }}),
+developer_days as (select * from {{ ref('stg_developer_days') }}),
 pull_requests as (select * from {{ ref('stg_pull_requests') }}),
 settings as (select * from {{ ref('stg_developer_settings') }}),
 
-commit_totals as (
+day_sums as (
     select
         workspace_id,
         developer_id,
-        {{ period_start_of('authored_at') }} as period_start,
-        count(*) as commits_count,
-        sum(additions) as lines_added,
-        sum(deletions) as lines_removed
-    from commits
-    where is_counted and authored_at >= {{ period_start }} and authored_at < {{ period_end }}
+        {{ period_start_of('day') }} as period_start,
+        {{ count_total('commits_count') }},
+        {{ sum_total('lines_added') }},
+        {{ sum_total('lines_removed') }}
+    from developer_days
+    where day >= {{ period_start }} and day < {{ period_end }}
     group by 1, 2, 3
 ),
 
@@ -46,19 +47,27 @@ merged_prs as (
     group by 1, 2, 3
 ),
 
-working_days as (
+schedule_working_days as (
     -- UTC calendar dates in the period whose weekday is a working day, per
     -- distinct working-day set (METRICS.md §0)
     select
         schedules.working_days,
         periods.period_start,
         count(*) filter (where list_contains(schedules.working_days, {{ weekday_name('day') }})) as working_days_in_period
-    from (select distinct period_start, period_end from developer_periods) as periods
+    from periods
     cross join (select distinct working_days from settings) as schedules
     cross join lateral (
         select cast(unnest(generate_series(periods.period_start, periods.period_end - interval 1 day, interval 1 day)) as date) as day
     ) as days
     group by 1, 2
+),
+
+working_days as (
+    -- each developer's working days in each period
+    select settings.workspace_id, settings.developer_id, schedule_working_days.period_start,
+           schedule_working_days.working_days_in_period
+    from settings
+    join schedule_working_days on schedule_working_days.working_days = settings.working_days
 ),
 
 sums as (
@@ -68,19 +77,16 @@ sums as (
         developer_periods.period_type,
         developer_periods.period_start,
         developer_periods.period_end,
-        coalesce(commit_totals.commits_count, 0) as commits_count,
+        coalesce(day_sums.commits_count, 0) as commits_count,
         coalesce(merged_prs.prs_merged, 0) as prs_merged,
-        coalesce(commit_totals.lines_added, 0) as lines_added,
-        coalesce(commit_totals.lines_removed, 0) as lines_removed,
+        coalesce(day_sums.lines_added, 0) as lines_added,
+        coalesce(day_sums.lines_removed, 0) as lines_removed,
         working_days.working_days_in_period,
         date_diff('day', developer_periods.period_start, developer_periods.period_end) as period_days
     from developer_periods
-    left join commit_totals using (workspace_id, developer_id, period_start)
+    left join day_sums using (workspace_id, developer_id, period_start)
     left join merged_prs using (workspace_id, developer_id, period_start)
-    left join settings using (workspace_id, developer_id)
-    left join working_days
-        on working_days.period_start = developer_periods.period_start
-       and working_days.working_days = settings.working_days
+    left join working_days using (workspace_id, developer_id, period_start)
 ),
 
 final as (

@@ -44,6 +44,14 @@ checks:
             (coalesce(m.commits_count, 0), coalesce(m.prs_merged, 0), coalesce(m.lines_added, 0),
              coalesce(m.lines_removed, 0))
 --- */
+{#- the members' counts and sums every group figure is pooled from -#}
+{%- set pooled_sums = ['n_merged_prs', 'sum_cycle_seconds', 'n_reviewed_merged_prs', 'sum_first_review_seconds',
+                       'sum_pr_size', 'n_merged_prs_with_commits', 'sum_first_commit_to_merge_seconds',
+                       'n_merged_pr_commits', 'n_rework_commits', 'n_closed_prs', 'n_closed_prs_merged',
+                       'n_participation_prs', 'n_participated_prs', 'n_review_comments_given',
+                       'review_given_count', 'n_turnaround_prs', 'sum_turnaround_seconds', 'n_self_merged_prs',
+                       'n_weekend_commits', 'n_late_night_commits', 'n_reviewed_prs',
+                       'n_cross_team_reviewed_prs', 'review_received_count'] %}
 with
 
 developer_periods as (select * from {{ ref('developer_periods') }}),
@@ -57,20 +65,13 @@ team_members as (select * from {{ ref('stg_team_members') }}),
 workspaces as (select * from {{ source('config', 'workspaces') }}),
 periods as (select * from {{ periods() }}),
 
-memberships as (
-    select team_members.workspace_id, 'team' as group_type, team_members.team_id as group_id,
-           team_members.developer_id, periods.period_start, periods.period_end
-    from team_members
-    cross join periods
-    union all
-    select workspace_id, 'workspace', workspace_id, developer_id, period_start, period_end
-    from developer_periods
-),
-
-member_sums as (
+developer_sums as (
+    -- each developer's counts and sums in each period, as the developer models computed them
     select
-        memberships.*,
-        coalesce(developer_periods.is_active, false) as is_active,
+        developer_periods.workspace_id,
+        developer_periods.developer_id,
+        developer_periods.period_start,
+        developer_periods.is_active,
         coalesce(velocity.commits_count, 0) as commits_count,
         coalesce(velocity.prs_merged, 0) as prs_merged,
         coalesce(velocity.lines_added, 0) as lines_added,
@@ -81,9 +82,11 @@ member_sums as (
         sustainability.n_late_night_commits,
         collaboration.n_reviewed_prs,
         collaboration.n_cross_team_reviewed_prs,
-        collaboration.review_received_count
-    from memberships
-    left join developer_periods using (workspace_id, developer_id, period_start)
+        collaboration.review_received_count,
+        -- the workload whose spread across members workload_gini measures (METRICS.md §6)
+        coalesce(velocity.commits_count, 0) + coalesce(velocity.prs_merged, 0) + coalesce(quality.review_given_count, 0)
+            as workload
+    from developer_periods
     left join velocity using (workspace_id, developer_id, period_start)
     left join efficiency using (workspace_id, developer_id, period_start)
     left join quality using (workspace_id, developer_id, period_start)
@@ -91,54 +94,41 @@ member_sums as (
     left join collaboration using (workspace_id, developer_id, period_start)
 ),
 
-workload_ranked as (
-    select
-        *,
-        commits_count + prs_merged + coalesce(review_given_count, 0) as workload,
-        row_number() over (
-            partition by workspace_id, group_type, group_id, period_start
-            order by commits_count + prs_merged + coalesce(review_given_count, 0), developer_id
-        ) as workload_rank
-    from member_sums
+member_sums as (
+    -- a team's members are its configured members, who have a developer row in every
+    -- period (developer_periods), active or not; the workspace's are every developer with a row
+    select team_members.workspace_id, 'team' as group_type, team_members.team_id as group_id, developer_sums.* exclude (workspace_id)
+    from team_members
+    join developer_sums
+        on developer_sums.workspace_id = team_members.workspace_id
+       and developer_sums.developer_id = team_members.developer_id
+    union all
+    select workspace_id, 'workspace', workspace_id, developer_sums.* exclude (workspace_id)
+    from developer_sums
 ),
 
 group_spine as (
     -- every team and the workspace have a row in every period, members or not
-    select teams.workspace_id, 'team' as group_type, teams.team_id as group_id, periods.period_start, periods.period_end
-    from teams
-    cross join periods
-    union all
-    select workspaces.workspace_id, 'workspace', workspaces.workspace_id, periods.period_start, periods.period_end
-    from workspaces
-    cross join periods
+    {{ group_periods('teams', 'workspaces', 'periods') }}
 ),
 
 pooled as (
     select
         group_spine.workspace_id, group_spine.group_type, group_spine.group_id,
         group_spine.period_start, group_spine.period_end,
-        count(developer_id) as member_count,
-        count(*) filter (where is_active) as active_member_count,
-        cast(coalesce(sum(commits_count), 0) as bigint) as commits_count,
-        cast(coalesce(sum(prs_merged), 0) as bigint) as prs_merged,
-        cast(coalesce(sum(lines_added), 0) as bigint) as lines_added,
-        cast(coalesce(sum(lines_removed), 0) as bigint) as lines_removed,
-        {% for column in ['n_merged_prs', 'sum_cycle_seconds', 'n_reviewed_merged_prs', 'sum_first_review_seconds',
-                          'sum_pr_size', 'n_merged_prs_with_commits', 'sum_first_commit_to_merge_seconds',
-                          'n_merged_pr_commits', 'n_rework_commits', 'n_closed_prs', 'n_closed_prs_merged',
-                          'n_participation_prs', 'n_participated_prs', 'n_review_comments_given',
-                          'review_given_count', 'n_turnaround_prs', 'sum_turnaround_seconds', 'n_self_merged_prs',
-                          'n_weekend_commits', 'n_late_night_commits', 'n_reviewed_prs',
-                          'n_cross_team_reviewed_prs', 'review_received_count'] %}
-        coalesce(sum({{ column }}), 0) as {{ column }},
-        {% endfor %}
-        -- population Gini from the sorted values: (2 * sum(i * x_i)) / (n * sum(x)) - (n + 1) / n
-        case when count(developer_id) <= 1 or coalesce(sum(workload), 0) = 0 then 0.0
-             else greatest(0.0, 2.0 * sum(workload_rank * workload) / (count(developer_id) * sum(workload))
-                                - (count(developer_id) + 1.0) / count(developer_id))
-        end as workload_gini
+        count(member_sums.developer_id) as member_count,
+        count(*) filter (where member_sums.is_active) as active_member_count,
+        cast(coalesce(sum(member_sums.commits_count), 0) as bigint) as commits_count,
+        cast(coalesce(sum(member_sums.prs_merged), 0) as bigint) as prs_merged,
+        cast(coalesce(sum(member_sums.lines_added), 0) as bigint) as lines_added,
+        cast(coalesce(sum(member_sums.lines_removed), 0) as bigint) as lines_removed,
+        {% for column in pooled_sums -%}
+        coalesce(sum(member_sums.{{ column }}), 0) as {{ column }},
+        {% endfor -%}
+        sum(member_sums.workload) as workload,
+        list(member_sums.workload) as workloads
     from group_spine
-    left join workload_ranked using (workspace_id, group_type, group_id, period_start)
+    left join member_sums using (workspace_id, group_type, group_id, period_start)
     group by 1, 2, 3, 4, 5
 ),
 
@@ -165,7 +155,12 @@ final as (
         pooled.period_end,
         pooled.member_count,
         pooled.active_member_count,
-        pooled.workload_gini,
+        -- population Gini from the sorted values: (2 * sum(i * x_i)) / (n * sum(x)) - (n + 1) / n
+        case when pooled.member_count <= 1 or coalesce(pooled.workload, 0) = 0 then 0.0
+             else greatest(0.0, 2.0 * list_sum(list_transform(list_sort(pooled.workloads), lambda x, i: i * x))
+                                / (pooled.member_count * pooled.workload)
+                                - (pooled.member_count + 1.0) / pooled.member_count)
+        end as workload_gini,
         {{ velocity_from_sums('default_working_days.working_days_in_period', "date_diff('day', pooled.period_start, pooled.period_end)") }},
         {{ efficiency_from_sums() }},
         {{ quality_from_sums() }},

@@ -15,14 +15,14 @@ checks:
 with
 
 workspace_repositories as (select * from {{ source('raw', 'workspace_repositories') }}),
-commits as (select * from {{ ref('stg_commits') }}),
+day_repositories as (select * from {{ ref('stg_developer_day_repositories') }}),
 periods as (select * from {{ periods() }}),
 
 commits_per_developer as (
-    select workspace_id, repository, {{ period_start_of('authored_at') }} as period_start, developer_id,
-           count(*) as commits
-    from commits
-    where is_counted and authored_at >= {{ period_start }} and authored_at < {{ period_end }}
+    select workspace_id, repository, {{ period_start_of('day') }} as period_start, developer_id,
+           cast(sum(commits_count) as bigint) as commits
+    from day_repositories
+    where day >= {{ period_start }} and day < {{ period_end }} and commits_count > 0
     group by 1, 2, 3, 4
 ),
 
