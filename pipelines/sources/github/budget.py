@@ -10,7 +10,11 @@ probes a sample of them cheaply and scales up:
 - pull requests updated since ``since``: the PR list sorted by ``updated``
   (up to ``max_pr_pages`` pages of 100, then an upper bound from ``last``);
 - commits already carrying stats in the warehouse (say, from the git
-  source) are subtracted: they need no detail request.
+  source) are subtracted: they need no detail request;
+- dependency-manifest contents (one ``/contents/{path}?ref=`` per manifest
+  a commit changed): the backlog already in the warehouse's commit files is
+  counted; manifests in commits not yet detailed cannot be known before
+  their files are read, and are left out (typically a small share).
 
 ``GET /rate_limit`` is free and gives the hourly limit to convert requests
 into hours.
@@ -32,7 +36,20 @@ from pipelines.warehouse.raw_writer import ensure_raw_schema
 
 from . import rows as R
 from .client import ClientOptions, GithubClient
-from .ingest import IngestReport, LogTarget, _GithubIngest, _Log, _gather, _utc_naive, resolve_api_url, resolve_token, run_sync
+from pipelines.sources.manifests import manifest_ecosystem
+
+from .ingest import (
+    MANIFEST_PREFILTER,
+    IngestReport,
+    LogTarget,
+    _GithubIngest,
+    _Log,
+    _gather,
+    _utc_naive,
+    resolve_api_url,
+    resolve_token,
+    run_sync,
+)
 
 # Commits a pull request adds that the default branch does not show
 # (squash and rebase merges, closed PRs). An assumption, not a measurement.
@@ -48,6 +65,7 @@ class RepoProbe:
     pull_requests_exact: bool
     commits_with_stats: int
     authors: set[str] = field(default_factory=set)
+    manifest_contents: int = 0  # manifest commit files without content in the warehouse (requests)
 
 
 @dataclass
@@ -191,7 +209,16 @@ def estimate_budget(
                     "select count(*) from raw.commits where repository = ? and additions is not null", [key]
                 ).fetchone()[0]
                 authors.discard("")
-                return RepoProbe(key, commits, prs, exact, with_stats, authors)
+                contents = sum(
+                    k
+                    for path, k in con.execute(
+                        f"select f.path, count(*) {_GithubIngest._CONTENTS_BACKLOG} and f.status is distinct from 'removed' "
+                        "group by f.path",
+                        [key, MANIFEST_PREFILTER],
+                    ).fetchall()
+                    if manifest_ecosystem(path) is not None
+                )
+                return RepoProbe(key, commits, prs, exact, with_stats, authors, contents)
 
             probes: list[RepoProbe] = await _gather(probe(name, listed) for name, listed in chosen)
             rate = await client.get("/rate_limit")
@@ -208,6 +235,7 @@ def estimate_budget(
                 )
                 if commit_details
                 else 0,
+                "manifest_contents": sum(p.manifest_contents for p in probes) if commit_details else 0,
             }
             authors = set().union(*(p.authors for p in probes)) if probes else set()
             requests = {k: int(round(v * scale)) for k, v in per_repo.items()}

@@ -13,7 +13,11 @@ rows are committed, so a crash followed by a re-run gives the same rows):
    250-commit limit), files and reviews;
 4. review comments, repository-wide ``/pulls/comments?since=``;
 5. commit details (``/commits/{sha}``: stats and files) for every commit of
-   the repository that has no stats yet (the git source may supply them).
+   the repository that has no stats yet (the git source may supply them);
+6. dependency manifests (``raw.file_contents``): for every commit file that
+   is a manifest (:func:`pipelines.sources.manifests.manifest_ecosystem`)
+   and has no content row yet, ``/contents/{path}?ref={sha}`` (a removed
+   file gets a NULL row without a request). Skipped with commit details.
 
 Then teams and members (``teams_from_github``) and ``/users/{login}`` for
 accounts seen for the first time (type, for bot detection).
@@ -22,9 +26,12 @@ accounts seen for the first time (type, for bot detection).
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 import logging
 import os
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -35,6 +42,7 @@ from urllib.parse import quote
 import duckdb
 
 from pipelines.config import GithubSettings, Workspace
+from pipelines.sources.manifests import MANIFEST_RULES, decode_manifest, manifest_ecosystem
 from pipelines.warehouse.raw_writer import ensure_raw_schema
 
 from . import rows as R
@@ -45,7 +53,18 @@ from .writer import Cursor, RawWriter
 PR_COMMITS_LIMIT = 250  # GitHub lists at most this many commits per PR
 PR_FILES_LIMIT = 3000  # ... and this many files
 PR_BATCH = 100  # PRs fetched concurrently (one list page)
-DETAIL_BATCH = 200  # commit details / users fetched concurrently per batch
+DETAIL_BATCH = 200  # commit details / users / manifest contents fetched concurrently per batch
+
+
+def _manifest_prefilter() -> str:
+    """An RE2 pattern (DuckDB ``regexp_matches``) matching at least every
+    manifest path: the file-name rules, all case-insensitive (a superset;
+    :func:`manifest_ecosystem` decides)."""
+    names = "|".join(re.escape(r.name).replace(r"\*", "[^/]*") for r in MANIFEST_RULES)
+    return f"(?i)(^|/)({names})$"
+
+
+MANIFEST_PREFILTER = _manifest_prefilter()
 
 LogTarget = logging.Logger | Callable[[str], Any] | Any
 
@@ -405,10 +424,13 @@ class _GithubIngest:
         self.writer.flush()
         n_details = await self._commit_details(full, repo) if self.commit_details else 0
         self.writer.flush()
+        n_contents = await self._manifest_contents(full, repo) if self.commit_details else 0
+        self.writer.flush()
         self.log.info(
             f"{position} {repo}: done in {time.monotonic() - started:.1f} s, "
             f"{self.client.stats.requests - requests_before} requests: {n_commits} default-branch commits, "
-            f"{n_prs} pull requests, {n_comments} review comments, {n_details} commit details"
+            f"{n_prs} pull requests, {n_comments} review comments, {n_details} commit details, "
+            f"{n_contents} manifest contents"
         )
 
     # -- default-branch commits ------------------------------------------------
@@ -791,7 +813,11 @@ class _GithubIngest:
                 else:
                     self.gap("commit_detail", repo, resp)
                     self.writer.set_cursor(repo, f"commit/{sha}", str(resp.status))
-            self.writer.flush()
+            # Flush when the writer's buffer is full, not after every batch:
+            # the next batch starts after ``after``, not from what is flushed,
+            # and a crash only loses details that the backlog query of the
+            # next run finds again (their ``additions`` are still NULL).
+            self.writer.maybe_flush()
             seen += len(chunk)
             if pending > DETAIL_BATCH:
                 self.log.info(f"{repo}: commit details {seen}/{pending}")
@@ -811,6 +837,110 @@ class _GithubIngest:
             files.extend(p.data.get("files") or [])
             url = p.next_url
         return r, files
+
+    # -- dependency manifests --------------------------------------------------
+
+    _CONTENTS_BACKLOG = """
+        from raw.commit_files f
+        join raw.commits c on c.repository = f.repository and c.sha = f.sha
+        where f.repository = ? and regexp_matches(f.path, ?)
+          and not exists (select 1 from raw.file_contents x
+                          where x.repository = f.repository and x.path = f.path and x.sha = f.sha)
+          and not exists (select 1 from raw.ingest_cursors k
+                          where k.source = 'github' and k.repository = f.repository
+                            and k.entity = 'contents/' || f.sha || '/' || f.path)
+    """
+
+    async def _manifest_contents(self, full: str, repo: str) -> int:
+        """``raw.file_contents`` for every manifest a commit changed, as of that commit.
+
+        The backlog (commit files whose name passes the SQL prefilter and
+        :func:`manifest_ecosystem`, without a content row or a gap cursor) is
+        read in (sha, path) order one batch at a time, as the commit details
+        are. A removed file gets a NULL row and no request; a file GitHub does
+        not give (404...) a gap and a ``contents/{sha}/{path}`` cursor, so it
+        is not asked for again.
+        """
+        pending = sum(
+            n
+            for path, n in self.con.execute(
+                f"select f.path, count(*) {self._CONTENTS_BACKLOG} group by f.path", [repo, MANIFEST_PREFILTER]
+            ).fetchall()
+            if manifest_ecosystem(path) is not None
+        )
+        if not pending:
+            return 0
+        self.log.info(f"{repo}: fetching {pending} dependency manifest contents")
+        done = seen = 0
+        after = ("", "")
+        while True:
+            chunk = self.con.execute(
+                f"""select f.sha, f.path, f.status, coalesce(c.committed_at, c.authored_at), c.on_default_branch
+                    {self._CONTENTS_BACKLOG}
+                      and (f.sha > ? or (f.sha = ? and f.path > ?))
+                    order by f.sha, f.path limit ?""",
+                [repo, MANIFEST_PREFILTER, after[0], after[0], after[1], DETAIL_BATCH],
+            ).fetchall()
+            if not chunk:
+                break
+            after = (chunk[-1][0], chunk[-1][1])
+            wanted = [r for r in chunk if manifest_ecosystem(r[1]) is not None]
+            fetch = [r for r in wanted if r[2] != "removed"]
+            results = dict(
+                zip(
+                    [(r[0], r[1]) for r in fetch],
+                    await _gather(
+                        self.get(f"/repos/{full}/contents/{quote(path)}", params={"ref": sha})
+                        for sha, path, *_ in fetch
+                    ),
+                )
+            )
+            for sha, path, status, committed_at, on_default_branch in wanted:
+                if status == "removed":
+                    content = None
+                else:
+                    resp = results[(sha, path)]
+                    if not resp.ok:
+                        self.gap("contents", repo, resp)
+                        self.writer.set_cursor(repo, f"contents/{sha}/{path}", str(resp.status))
+                        continue
+                    content = self._manifest_text(repo, sha, path, resp.data)
+                self.writer.add(
+                    "file_contents", R.file_content_row(repo, path, sha, committed_at, on_default_branch, content)
+                )
+                done += 1
+            self.writer.maybe_flush()
+            seen += len(wanted)
+            if pending > DETAIL_BATCH:
+                self.log.info(f"{repo}: manifest contents {seen}/{pending}")
+        return done
+
+    def _manifest_text(self, repo: str, sha: str, path: str, data: Any) -> str | None:
+        """The text of a contents-API answer, or None (with a warning) when there is none."""
+        where = f"{repo}: {path} at {sha[:12]}"
+        if not isinstance(data, dict) or data.get("type", "file") != "file":
+            kind = "a directory" if isinstance(data, list) else f"a {data.get('type')}" if isinstance(data, dict) else "not a file"
+            self.log.warning(f"{where} is {kind}; its content is stored as NULL")
+            return None
+        encoding = data.get("encoding")
+        if encoding == "base64":
+            try:
+                raw = base64.b64decode(data.get("content") or "")
+            except (binascii.Error, ValueError) as e:
+                self.log.warning(f"{where}: undecodable base64 content ({e}); stored as NULL")
+                return None
+            text, why = decode_manifest(raw)
+            if text is None:
+                self.log.warning(f"{where}: {why}; its content is stored as NULL")
+            return text
+        if encoding == "none":
+            self.log.warning(
+                f"{where} is too large for the contents API ({data.get('size')} bytes, over 1 MB); "
+                "its content is stored as NULL"
+            )
+            return None
+        self.log.warning(f"{where}: unexpected content encoding {encoding!r}; its content is stored as NULL")
+        return None
 
     # -- teams and users -------------------------------------------------------
 

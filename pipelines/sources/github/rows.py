@@ -127,6 +127,14 @@ ARROW_TYPES: dict[str, dict[str, pa.DataType]] = {
         "payload": JSON,
     },
     "team_members": {"workspace_id": pa.string(), "team_id": pa.string(), "login": pa.string()},
+    "file_contents": {
+        "repository": pa.string(),
+        "path": pa.string(),
+        "sha": pa.string(),
+        "committed_at": TS,
+        "on_default_branch": pa.bool_(),
+        "content": pa.string(),
+    },
 }
 
 
@@ -256,6 +264,20 @@ def commit_file_rows(repository: str, sha: str, files: list[dict]) -> list[dict[
         for f in files
         if f.get("filename")
     ]
+
+
+def file_content_row(
+    repository: str, path: str, sha: str, committed_at: datetime, on_default_branch: bool, content: str | None
+) -> dict[str, Any]:
+    """A raw.file_contents row: a dependency manifest as of commit ``sha`` (NULL: deleted or unreadable)."""
+    return {
+        "repository": repository,
+        "path": path,
+        "sha": sha,
+        "committed_at": committed_at,
+        "on_default_branch": bool(on_default_branch),
+        "content": content,
+    }
 
 
 def pull_request_row(repository: str, pr: dict, *, single: bool) -> dict[str, Any]:

@@ -36,6 +36,7 @@ TABLE_ORDER = (
     "pull_requests",
     "commits",
     "commit_files",
+    "file_contents",
     "pull_request_commits",
     "pull_request_files",
     "reviews",
