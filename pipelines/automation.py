@@ -85,7 +85,7 @@ def build_freshness_checks(period_assets) -> list:
     return freshness_checks
 
 
-def build_automation(devlens: DevLens, period_jobs: list, ingest_job, publish_job, freshness_checks):
+def build_automation(devlens: DevLens, period_jobs: list, ingest_job, publish_job, period_assets, freshness_checks):
     schedules = [
         dg.ScheduleDefinition(
             name="nightly_ingest",
@@ -107,7 +107,8 @@ def build_automation(devlens: DevLens, period_jobs: list, ingest_job, publish_jo
         "backdated commits, re-attributed commits), as single-run ranges.",
     )
     def late_data_sensor(context: dg.SensorEvaluationContext):
-        return late_data_requests(devlens, context.instance, context.cursor, datetime.now(timezone.utc))
+        return late_data_requests(devlens, context.instance, context.cursor, datetime.now(timezone.utc),
+                                  period_assets)
 
     @dg.run_status_sensor(
         run_status=dg.DagsterRunStatus.SUCCESS,
@@ -149,7 +150,16 @@ def build_automation(devlens: DevLens, period_jobs: list, ingest_job, publish_jo
     return schedules, sensors
 
 
-def late_data_requests(devlens: DevLens, instance: dg.DagsterInstance, cursor: str | None, now: datetime):
+def model_check_keys(assets, keys) -> set[dg.AssetCheckKey]:
+    """The checks the models ``keys`` carry themselves (``assets``: Definitions or assets definitions)."""
+    if isinstance(assets, dg.Definitions):
+        assets = [assets.resolve_assets_def(k) for k in keys]
+    wanted = set(keys)
+    return {c for a in assets for c in a.check_keys if c.asset_key in wanted}
+
+
+def late_data_requests(devlens: DevLens, instance: dg.DagsterInstance, cursor: str | None, now: datetime,
+                       period_assets=None):
     """The run requests for every late-data batch materialized after ``cursor``."""
     after = int(cursor) if cursor else None
     records = instance.fetch_materializations(
@@ -175,6 +185,9 @@ def late_data_requests(devlens: DevLens, instance: dg.DagsterInstance, cursor: s
             + hashlib.sha256(",".join(run.models).encode()).hexdigest()[:8],
             job_name=period_job_name(run.period_type),
             asset_selection=[dg.AssetKey([run.period_type, m]) for m in run.models],
+            # the models' own checks, not the freshness checks (None: Dagster's default, all of them)
+            asset_check_keys=None if period_assets is None else sorted(
+                model_check_keys(period_assets, [dg.AssetKey([run.period_type, m]) for m in run.models])),
             tags={**run.tags, "devlens/trigger": "late-data"},
         )
         for run in plan

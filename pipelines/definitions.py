@@ -49,7 +49,8 @@ def build_definitions(devlens: DevLens) -> dg.Definitions:
     ]
     publish_job = dg.define_asset_job(PUBLISH_JOB, selection=dg.AssetSelection.assets(PUBLISH_KEY),
                                       description="Publish the served tables to a new data version.")
-    schedules, sensors = build_automation(devlens, period_jobs, ingest_job, publish_job, freshness_checks)
+    schedules, sensors = build_automation(devlens, period_jobs, ingest_job, publish_job, period_assets,
+                                          freshness_checks)
     return dg.Definitions(
         assets=[*ingest_assets, *model_assets, late_data, publish_asset],
         asset_checks=freshness_checks,

@@ -61,3 +61,18 @@ def test_first_of_the_month_closes_the_month(defs):
     runs = tick(defs, datetime(2024, 4, 1, 0, 30, tzinfo=timezone.utc))  # also a Monday
     assert runs["close_monthly_periods"] == [("monthly_models_job", "2024-03-01")]
     assert runs["close_daily_periods"] == [("daily_models_job", "2024-03-01")]  # March 31: March's last day
+
+
+def test_period_runs_leave_the_freshness_checks_to_their_sensor(defs):
+    from pipelines.automation import model_check_keys
+
+    key = dg.AssetKey(["weekly", "developer_snapshot"])
+    whole = defs.resolve_job_def("weekly_models_job")
+    assert not [n for n in whole.graph.node_dict if n.startswith("freshness_check")]
+    checks = model_check_keys(defs, [key])
+    assert {c.name for c in checks} >= {"unique_key", "non_negative"}
+    # a run of some models (late data, sync) with their own checks only
+    subset = whole.get_subset(asset_selection={key}, asset_check_selection=checks)
+    assert list(subset.graph.node_dict) == ["weekly__developer_snapshot"]
+    # the freshness check exists: the sensor evaluates it
+    assert any(c.asset_key == key for ac in defs.asset_checks for c in ac.check_keys)
