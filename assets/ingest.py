@@ -14,7 +14,7 @@ from pipelines.sources.demo import generate_demo
 from pipelines.sources.git import ingest_git
 from pipelines.sources.github import GithubSourceError, estimate_budget, ingest_github
 from pipelines.warehouse.config_tables import write_config_tables
-from pipelines.warehouse.connection import WRITER_POOL, writer
+from pipelines.warehouse.connection import WRITER_POOL
 from pipelines.warehouse.raw_writer import ensure_raw_schema
 
 def _raw_counts(con) -> dict[str, int]:
@@ -37,7 +37,7 @@ def build_ingest_assets(devlens: DevLens) -> list[dg.AssetsDefinition]:
         kinds={"duckdb"},
     )
     def workspace_config(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        with writer(devlens.warehouse_path) as con:
+        with devlens.writer() as con:
             counts = write_config_tables(con, cfg)
         context.log.info(f"config tables written: {counts}")
         return dg.MaterializeResult(metadata={f"rows/{k}": v for k, v in counts.items()})
@@ -52,7 +52,7 @@ def build_ingest_assets(devlens: DevLens) -> list[dg.AssetsDefinition]:
     )
     def demo_source(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         summaries = []
-        with writer(devlens.warehouse_path) as con:
+        with devlens.writer() as con:
             ensure_raw_schema(con)
             for ws in cfg.workspaces:
                 for src in ws.sources:
@@ -81,7 +81,7 @@ def build_ingest_assets(devlens: DevLens) -> list[dg.AssetsDefinition]:
     )
     def git_source(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         reports = []
-        with writer(devlens.warehouse_path) as con:
+        with devlens.writer() as con:
             ensure_raw_schema(con)
             for ws in cfg.workspaces:
                 for src in ws.sources:
@@ -117,7 +117,7 @@ def build_ingest_assets(devlens: DevLens) -> list[dg.AssetsDefinition]:
     def github_source(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         workspaces = [ws for ws in cfg.workspaces if any(s.github for s in ws.sources)]
         metadata: dict = {"workspaces": [ws.id for ws in workspaces]}
-        with writer(devlens.warehouse_path) as con:
+        with devlens.writer() as con:
             ensure_raw_schema(con)
             first_run = not con.execute(
                 "select count(*) from raw.ingest_cursors where source = 'github'"

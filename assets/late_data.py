@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.context import DevLens
 from pipelines.late_data import affected_periods
-from pipelines.warehouse.connection import WRITER_POOL, writer
+from pipelines.warehouse.connection import WRITER_POOL
 from pipelines.warehouse.raw_writer import ensure_raw_schema
 
 from .sql_models import run_now, table_key
@@ -24,7 +24,7 @@ def build_late_data_asset(devlens: DevLens) -> dg.AssetsDefinition:
         kinds={"duckdb"},
     )
     def late_data(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        with writer(devlens.warehouse_path) as con:
+        with devlens.writer() as con:
             ensure_raw_schema(con)
             batch = affected_periods(con, devlens.calendar, run_now(context))
         summary = ", ".join(f"{pt}: {len(keys)}" for pt, keys in batch.periods.items())

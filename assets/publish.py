@@ -5,7 +5,7 @@ import dagster as dg
 
 from pipelines.context import DevLens
 from pipelines.publish import publish
-from pipelines.warehouse.connection import WRITER_POOL, writer
+from pipelines.warehouse.connection import WRITER_POOL
 
 PUBLISH_KEY = dg.AssetKey(["serving", "published"])
 
@@ -21,7 +21,7 @@ def build_publish_asset(devlens: DevLens) -> dg.AssetsDefinition:
         kinds={"duckdb"},
     )
     def published(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        with writer(devlens.warehouse_path) as con:
+        with devlens.writer() as con:
             result = publish(con, devlens.project, devlens.serving_dir, run_id=context.run_id,
                              keep=devlens.cfg.warehouse.keep_versions)
         context.log.info(f"published data version {result.version} ({len(result.tables)} tables) to {result.path}")

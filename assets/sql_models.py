@@ -16,7 +16,7 @@ from pipelines.calendar import NOW_TAG, PERIOD_TYPES, Period
 from pipelines.context import DevLens
 from pipelines.modeling import Model
 from pipelines.modeling.materialize import BuildResult, build_period_range, build_table, run_checks
-from pipelines.warehouse.connection import WRITER_POOL, writer
+from pipelines.warehouse.connection import WRITER_POOL
 
 from .ingest import INGEST_KEYS
 
@@ -102,7 +102,7 @@ def build_table_asset(devlens: DevLens, model: Model) -> dg.AssetsDefinition:
         kinds={"duckdb", "sql"},
     )
     def _table(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        with writer(devlens.warehouse_path) as con:
+        with devlens.writer() as con:
             result = build_table(con, devlens.project, model.name)
             checks = run_checks(con, model, result.relation, reconcile=devlens.project.render_checks(model.name))
             preview = _preview(con, result.relation, "true", [])
@@ -146,7 +146,7 @@ def build_period_asset(devlens: DevLens, model: Model, period_type: str) -> dg.A
             )
         ranges = contiguous_ranges(periods)
         results: list[BuildResult] = []
-        with writer(devlens.warehouse_path) as con:
+        with devlens.writer() as con:
             for first, last in ranges:
                 context.log.info(
                     f"computing {key.to_user_string()} for {period_type} periods {first.key} .. {last.key} "

@@ -4,11 +4,13 @@
     .venv/bin/python bench/ingest_bench.py                                   # smoke: 5 repos x 5,000 commits
     .venv/bin/python bench/ingest_bench.py --repos 200 --commits 500000      # the issue's organisation
     .venv/bin/python bench/ingest_bench.py --memory-check                    # 1 repo x 50k vs 1 repo x 200k
+    .venv/bin/python bench/ingest_bench.py --memory-check --memory-sizes 20000,80000   # the same, quicker
 
 A loopback server (``bench/github_sim.py``, its own process: its CPU and
 memory are not the client's) serves the organisation in GitHub REST shapes,
 computed on demand. The ingest runs in a child process against a fresh
-warehouse under bench/out/, exactly as the ``ingest/github`` asset calls it
+warehouse under bench/out/, opened with ``connect_writer`` and called exactly
+as the ``ingest/github`` asset calls it
 (``ingest_github(con, workspace, settings, since=calendar start, ...)``,
 teams from GitHub, commit details on). Reported: wall time, rows written per
 second (all raw tables), requests per second, the client's and the server's
@@ -75,8 +77,10 @@ class Timeline:
             p = {"t": round(time.perf_counter() - t0, 1), "rss_mb": round(rss_mb(), 1),
                  "py_blocks": sys.getallocatedblocks()}
             try:
-                p["duckdb_mb"] = round(self.con.execute(
-                    "select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0] / 2**20, 1)
+                tags = {tag: round(b / 2**20, 1) for tag, b in self.con.execute(
+                    "select tag, memory_usage_bytes from duckdb_memory() where memory_usage_bytes > 0").fetchall()}
+                p["duckdb_mb"] = round(sum(tags.values()), 1)
+                p["duckdb_tags_mb"] = tags
             except Exception:
                 pass
             try:
@@ -96,13 +100,57 @@ class Timeline:
         self.con.close()
 
 
+class UpsertTimer:
+    """Counts the GitHub writer's ``upsert`` calls and the wall and process CPU seconds
+    spent in them (DuckDB's worker threads included: ``time.process_time``)."""
+
+    def __init__(self):
+        from pipelines.sources.github import writer as writer_module
+
+        self.module = writer_module
+        self.original = writer_module.upsert
+        self.calls = 0
+        self.seconds = 0.0
+        self.cpu_seconds = 0.0
+        self.by_table: dict[str, list[float]] = {}
+        self.each: list[tuple] = []  # (table, rows in, inserted, updated, wall s, CPU s) per call
+
+    def __enter__(self) -> "UpsertTimer":
+        def timed(con, table, rows, run_id):
+            t0, c0 = time.perf_counter(), time.process_time()
+            result = None
+            try:
+                result = self.original(con, table, rows, run_id)
+                return result
+            finally:
+                dt, dc = time.perf_counter() - t0, time.process_time() - c0
+                self.each.append((table, rows.num_rows, getattr(result, "inserted", None),
+                                  getattr(result, "updated", None), round(dt, 4), round(dc, 4)))
+                self.calls += 1
+                self.seconds += dt
+                self.cpu_seconds += dc
+                n, s, c = self.by_table.get(table, [0, 0.0, 0.0])
+                self.by_table[table] = [n + 1, s + dt, c + dc]
+
+        self.module.upsert = timed
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.module.upsert = self.original
+
+    def result(self) -> dict:
+        return {"calls": self.calls, "seconds": self.seconds, "cpu_seconds": self.cpu_seconds,
+                "by_table": {t: {"calls": v[0], "seconds": v[1], "cpu_seconds": v[2]}
+                             for t, v in sorted(self.by_table.items())},
+                "each": self.each}
+
+
 def phase_ingest(args) -> dict:
     import logging
 
-    import duckdb
-
     from pipelines.config import GithubSettings, Workspace
     from pipelines.sources.github import ingest_github
+    from pipelines.warehouse.connection import connect_writer
 
     work = Path(args.work)
     db = work / "warehouse.duckdb"
@@ -115,14 +163,14 @@ def phase_ingest(args) -> dict:
     ws = Workspace.model_validate({"id": "bench", "sources": [{"github": {"org": "bench-org"}}],
                                    "teams_from_github": True})
     settings = GithubSettings(concurrency=args.concurrency)
-    con = duckdb.connect(str(db))
-    con.execute("set TimeZone = 'UTC'")
-    if args.duckdb_memory_limit:  # an experiment: production's connect_writer sets no limit
+    con = connect_writer(db)  # as production opens it (memory_limit included, where the code sets one)
+    if args.duckdb_memory_limit:  # an experiment: override the code's memory_limit
         con.execute(f"set memory_limit = '{args.duckdb_memory_limit}'")
+    memory_limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
     runs = []
     for n in range(2 if args.rerun else 1):
         s0 = _server_stats(args.server)
-        with Timeline(con, args.server, args.sample_every) as tl:
+        with Timeline(con, args.server, args.sample_every) as tl, UpsertTimer() as upserts:
             t0 = time.perf_counter()
             ru0 = os.times()
             def go():
@@ -161,6 +209,7 @@ def phase_ingest(args) -> dict:
             "server_cpu_seconds": s1["cpu_seconds"] - s0["cpu_seconds"],
             "server_bytes": s1["bytes"] - s0["bytes"],
             "timeline": tl.points,
+            "upserts": upserts.result(),
             "completed": report.completed,
         })
     handler.flush()
@@ -169,7 +218,8 @@ def phase_ingest(args) -> dict:
     con.execute("checkpoint")
     size = con.execute("select database_size from pragma_database_size()").fetchone()[0]
     con.close()
-    out = {"runs": runs, "raw_rows": counts, "database_size": size, "db_file_mb": db.stat().st_size / 2**20}
+    out = {"runs": runs, "raw_rows": counts, "database_size": size, "db_file_mb": db.stat().st_size / 2**20,
+           "memory_limit": memory_limit}
     if args.profile:
         import io
         import pstats
@@ -339,6 +389,26 @@ def describe(cases: list[dict], info: dict, args) -> str:
             f"{first['server_cpu_seconds'] / first['seconds']:.2f} cores | {fmt_mb(first.get('peak_rss_mb'))} | "
             f"{ld['loadavg_1m_mean']} / {ld['loadavg_1m_max']} | {ld.get('other_processes_cores')} |")
     lines.append("")
+    if args.memory_check:
+        lines.append("| case | rows written | requests | wall | rows/s | requests/s (first -> last fifth) | "
+                     "client CPU per request | upsert CPU | peak RSS of the ingest call | DuckDB memory (max) | "
+                     "Python allocated blocks | memory_limit | load 1m mean/max | other procs |")
+        lines.append("|---" * 14 + "|")
+        for c in cases:
+            first = c["result"]["runs"][0]
+            tl = first["timeline"]
+            ld = c["load"]
+            duck = max((p["duckdb_mb"] for p in tl if "duckdb_mb" in p), default=None)
+            blocks = [p["py_blocks"] for p in tl] or [0]
+            up = first.get("upserts") or {}
+            lines.append(
+                f"| {c['label']} | {first['rows_written']:,} | {first['requests']:,} | {fmt_s(first['seconds'])} | "
+                f"{first['rows_written'] / first['seconds']:,.0f} | {first['requests'] / first['seconds']:,.0f} "
+                f"({_rate_drift(first)}) | {1000 * first['cpu_seconds'] / max(1, first['requests']):.2f} ms | "
+                f"{fmt_s(up.get('cpu_seconds'))} | {fmt_mb(first.get('peak_rss_mb'))} | {fmt_mb(duck)} | "
+                f"{min(blocks) / 1e6:.2f}-{max(blocks) / 1e6:.2f} million | {c['result'].get('memory_limit', '-')} | "
+                f"{ld['loadavg_1m_mean']} / {ld['loadavg_1m_max']} | {ld.get('other_processes_cores')} |")
+        lines.append("")
     for c in cases:
         r = c["result"]
         first = r["runs"][0]
@@ -352,7 +422,14 @@ def describe(cases: list[dict], info: dict, args) -> str:
                          f"{first_cpu_ms:.2f} ms per request ({first_cpu_ms / f['cpu_ms_per_request']:.1f}x).")
         lines.append(f"**{c['label']}**: raw rows {json.dumps(r['raw_rows'])}; warehouse {r['database_size']} "
                      f"({r['db_file_mb']:.0f} MB file); requests by kind {json.dumps(first['server_by_kind'])}; "
-                     f"gaps {first['gaps']}.")
+                     f"gaps {first['gaps']}; DuckDB memory_limit {r.get('memory_limit', '-')}.")
+        up = first.get("upserts")
+        if up:
+            tables = sorted(up["by_table"].items(), key=lambda kv: -kv[1]["cpu_seconds"])[:3]
+            lines.append(f"Upserts: {up['calls']:,} calls, {fmt_s(up['seconds'])} wall, {fmt_s(up['cpu_seconds'])} CPU "
+                         f"({100 * up['cpu_seconds'] / max(1e-9, first['cpu_seconds']):.0f}% of the ingest's CPU); "
+                         "heaviest: " + ", ".join(
+                             f"{t} {v['calls']:,} calls {fmt_s(v['cpu_seconds'])} CPU" for t, v in tables) + ".")
         if tl:
             marks = [tl[int(i * (len(tl) - 1) / 4)] for i in range(5)]
             lines.append("Timeline (t s: RSS MB / Python blocks / DuckDB MB / requests): " + "; ".join(
@@ -385,10 +462,13 @@ def main(argv=None) -> int:
     p.add_argument("--rerun", action="store_true", help="also time an incremental re-run with nothing changed")
     p.add_argument("--memory-check", action="store_true",
                    help="run 1 repo x 50,000 commits and 1 repo x 200,000 commits and compare peak RSS")
+    p.add_argument("--memory-sizes", default="50000,200000", metavar="A,B",
+                   help="--memory-check: the two repository sizes in commits (default 50000,200000; "
+                        "20000,80000 takes about a quarter of the time)")
     p.add_argument("--sample-every", type=float, default=2.0)
     p.add_argument("--duckdb-memory-limit", metavar="SIZE",
-                   help="experiment: SET memory_limit on the ingest's connection (e.g. 512MB); default: DuckDB's "
-                        "(80%% of RAM), as pipelines.warehouse.connection opens it")
+                   help="experiment: SET memory_limit on the ingest's connection (e.g. 512MB) after connect_writer; "
+                        "default: whatever connect_writer of the code under test sets")
     p.add_argument("--http-floor", type=int, default=3000,
                    help="first time this many plain httpx GETs of commit details (0: skip)")
     p.add_argument("--profile", action="store_true",
@@ -411,8 +491,9 @@ def main(argv=None) -> int:
     info = machine_info(label)
     cases = []
     lim = f", memory_limit {args.duckdb_memory_limit}" if args.duckdb_memory_limit else ""
+    sizes = [int(x) for x in args.memory_sizes.split(",")]
     if args.memory_check:
-        for commits in (50_000, 200_000):
+        for commits in sizes:
             a = argparse.Namespace(**{**vars(args), "repos": 1, "commits": commits})
             cases.append(run_case(a, code, f"1 repo x {commits:,}{lim}"))
     else:
@@ -421,10 +502,11 @@ def main(argv=None) -> int:
     if args.memory_check and len(cases) == 2:
         pa, pb = (c["result"]["runs"][0]["peak_rss_mb"] for c in cases)
         ta, tb = (max(p["duckdb_mb"] for p in c["result"]["runs"][0]["timeline"] if "duckdb_mb" in p) for c in cases)
-        text += (f"\nMemory vs history: peak RSS of the ingest call {fmt_mb(pa)} at 50,000 commits, {fmt_mb(pb)} "
-                 f"at 200,000 (x{pb / pa:.2f} for 4x the history); DuckDB's own memory at most {ta:.0f} MB and "
-                 f"{tb:.0f} MB.\n")
-    name = ("memory-check" if args.memory_check else f"{args.repos}x{args.commits}") + (
+        text += (f"\nMemory vs history: peak RSS of the ingest call {fmt_mb(pa)} at {sizes[0]:,} commits, {fmt_mb(pb)} "
+                 f"at {sizes[1]:,} (x{pb / pa:.2f} for {sizes[1] / sizes[0]:g}x the history); DuckDB's own memory at "
+                 f"most {ta:.0f} MB and {tb:.0f} MB.\n")
+    name = ("memory-check" + ("" if sizes == [50_000, 200_000] else f"-{sizes[0]}-{sizes[1]}")
+            if args.memory_check else f"{args.repos}x{args.commits}") + (
         f"-mem{args.duckdb_memory_limit}" if args.duckdb_memory_limit else "")
     out = Path(args.work_root) / f"ingest-summary-{name}.md"
     out.write_text(text + "\n")

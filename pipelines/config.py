@@ -168,10 +168,32 @@ class ApiConfig(Strict):
     cors_origins: list[str] = Field(default_factory=list)
 
 
+# DuckDB's size units, or a share of the machine's memory ('25%').
+MEMORY_LIMIT_PATTERN = r"^\s*(\d+(\.\d+)?)\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$"
+
+
+def _check_memory_limit(value: str | None) -> str | None:
+    if value is None:
+        return None
+    m = re.match(MEMORY_LIMIT_PATTERN, value, re.IGNORECASE)
+    if not m:
+        raise ValueError(f"{value!r} is not a memory size: expected e.g. '4GB', '512MB' or '25%' (of the machine's memory)")
+    if m.group(3) == "%" and not 0 < float(m.group(1)) <= 100:
+        raise ValueError(f"{value!r}: a share of the machine's memory is more than 0% and at most 100%")
+    if m.group(3) != "%" and float(m.group(1)) == 0:
+        raise ValueError(f"{value!r}: the memory limit must be more than 0")
+    return value.strip()
+
+
 class WarehouseConfig(Strict):
     path: str = ".devlens/warehouse.duckdb"
     serving_dir: str = ".devlens/serving"
     keep_versions: int = Field(3, ge=2, le=50)
+    memory_limit: Annotated[str | None, AfterValidator(_check_memory_limit)] = Field(
+        None,
+        description="DuckDB memory of the warehouse writer: a size ('4GB') or a share of the machine's memory "
+        "('25%'); default 25%, at least 1 GiB",
+    )
 
 
 class LLMConfig(Strict):

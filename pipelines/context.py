@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .calendar import PeriodCalendar
+from .warehouse.connection import writer
 from .config import DevLensConfig, load_config
 from .modeling import ModelProject, load_project
 
@@ -32,6 +33,10 @@ class DevLens:
     @property
     def serving_dir(self) -> Path:
         return self.cfg.resolve(self.cfg.warehouse.serving_dir)
+
+    def writer(self):
+        """The warehouse's writer connection (a context manager), with the configured memory limit."""
+        return writer(self.warehouse_path, memory_limit=self.cfg.warehouse.memory_limit)
 
     def code_version(self, model_name: str) -> str:
         """Changes when the model, any macro or the calendar changes."""

@@ -163,6 +163,13 @@ def test_minimal_config_uses_defaults():
     assert cfg.api.keys == []
 
 
+def test_warehouse_memory_limit():
+    assert parse_config("workspaces:\n  - id: solo\n").warehouse.memory_limit is None  # the built-in default
+    for value in ("4GB", "512MiB", "25%", "1.5 GiB", "100%"):
+        cfg = parse_config(f"workspaces:\n  - id: solo\nwarehouse:\n  memory_limit: {value}\n")
+        assert cfg.warehouse.memory_limit == value
+
+
 def test_repo_config_is_valid():
     cfg = load_config(REPO / "devlens.yaml")
     assert cfg.workspaces and cfg.calendar.biweekly_anchor.weekday() == 0
@@ -206,6 +213,19 @@ def test_bad_time_zone():
     text = _replace_line(FULL, LINE["alice_schedule"], "Europe/Berlin", "Europe/Atlantis")
     _assert_names(_error(text), LINE["alice_schedule"], "workspaces[0].working_schedules.Alice.timezone",
                   "Europe/Atlantis", "time zone")
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("lots", "'lots' is not a memory size: expected e.g. '4GB', '512MB' or '25%'"),
+    ("4 parsecs", "is not a memory size"),
+    ("150%", "at most 100%"),
+    ("0%", "more than 0%"),
+    ("0GB", "must be more than 0"),
+    ("4096", "valid string"),
+])
+def test_bad_warehouse_memory_limit(value, reason):
+    text = "workspaces:\n  - id: solo\nwarehouse:\n  path: wh.duckdb\n  memory_limit: " + value + "\n"
+    _assert_names(_error(text), 5, "warehouse.memory_limit", reason)
 
 
 def test_bad_weekday():
@@ -401,3 +421,13 @@ def test_cli_config_check_json(tmp_path, capsys):
     assert main(["--config", str(bad), "config", "check", "--json"]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:1: workspaces" in err
+
+
+def test_the_writer_uses_the_configured_memory_limit(tmp_path):
+    from pipelines.context import DevLens
+
+    path = tmp_path / "devlens.yaml"
+    path.write_text(f"warehouse: {{path: {tmp_path / 'w.duckdb'}, memory_limit: 1GB}}\nworkspaces: [{{id: acme}}]\n")
+    with DevLens(load_config(path)).writer() as con:
+        setting = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    assert setting.replace(" ", "") in ("1.0GB", "953.6MiB", "1GB")

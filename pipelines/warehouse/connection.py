@@ -4,11 +4,22 @@ DuckDB allows one read-write process or many readers, never both. Every
 writer goes through the ``duckdb_writer`` pool, but a lock can still be
 held briefly (a CLI run beside the daemon): opening retries with backoff
 and then fails with a message that says who to wait for.
+
+The writer connection's DuckDB memory is bounded (``warehouse.memory_limit``,
+default :data:`DEFAULT_MEMORY_LIMIT`): DuckDB's own default, 80% of the
+machine, assumes it owns the machine, while the writer shares it with
+Dagster, the API server and the operating system's page cache. DuckDB's
+memory is mostly its buffer cache of the warehouse file, which it refills
+from disk, and sorts, joins and aggregations spill to ``<warehouse>.tmp``
+beyond the limit, so a generous bound costs re-reads, not failures (what
+must stay in memory, such as the raw tables' key indexes, is far smaller).
 """
 
 from __future__ import annotations
 
+import os
 import random
+import re
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,22 +27,80 @@ from typing import Iterator
 
 import duckdb
 
+from ..config import MEMORY_LIMIT_PATTERN
+
 WRITER_POOL = "duckdb_writer"
+
+# A quarter of the machine's memory (or of the container's limit), at least
+# 1 GiB: far above what any writer workload measured needs (bench/README.md:
+# the 1,000-developer backfill peaked at about 1 GB, a 200,000-commit
+# repository's ingest at a few hundred MB of DuckDB memory), and leaves the
+# rest of the machine to the processes beside the writer.
+DEFAULT_MEMORY_LIMIT = "25%"
+MIN_DEFAULT_MEMORY_BYTES = 2**30
+# DuckDB checkpoints when a commit leaves more than this in the WAL (its
+# default: 16 MB). A checkpoint after rows were replaced all over a table
+# rewrites much of it, so its cost grows with the table: a 80,000-commit
+# repository's ingest spent 69 of its 292 CPU-seconds in checkpoints at 16 MB,
+# 18 at 64 MB, with no more memory (bench/README.md, item 6).
+CHECKPOINT_THRESHOLD = "64MB"
 
 
 class WarehouseLocked(RuntimeError):
     pass
 
 
-def connect_writer(path: str | Path, attempts: int = 30, first_wait: float = 0.2) -> duckdb.DuckDBPyConnection:
+def total_memory_bytes() -> int:
+    """The machine's physical memory, or the cgroup's limit when that is lower."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(limit_file).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and 0 < int(text) < total:
+            total = int(text)
+    return total
+
+
+def memory_limit_setting(value: str | None = None, total_bytes: int | None = None) -> str:
+    """The ``memory_limit`` to SET: a DuckDB size as given ('4GB'), or 'N%' of
+    :func:`total_memory_bytes` in MiB. None: :data:`DEFAULT_MEMORY_LIMIT`, at
+    least 1 GiB (never more than DuckDB's own default, 80%)."""
+    default = value is None
+    m = re.match(MEMORY_LIMIT_PATTERN, DEFAULT_MEMORY_LIMIT if default else value, re.IGNORECASE)
+    if not m:
+        raise ValueError(f"invalid memory limit {value!r}: expected a size such as '4GB' or '512MB', or a share "
+                         "of the machine's memory such as '25%'")
+    number, unit = float(m.group(1)), m.group(3)
+    if unit != "%":
+        return f"{m.group(1)}{unit}"
+    if not 0 < number <= 100:
+        raise ValueError(f"invalid memory limit {value!r}: a share of the memory is more than 0% and at most 100%")
+    total = total_memory_bytes() if total_bytes is None else total_bytes
+    limit = total * number / 100
+    if default:
+        limit = min(max(limit, MIN_DEFAULT_MEMORY_BYTES), total * 0.8)
+    return f"{max(1, int(limit // 2**20))}MiB"
+
+
+def connect_writer(
+    path: str | Path,
+    attempts: int = 30,
+    first_wait: float = 0.2,
+    *,
+    memory_limit: str | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing, in UTC, with DuckDB's memory bounded by
+    ``memory_limit`` (``warehouse.memory_limit``; None: the default) and
+    automatic checkpoints every :data:`CHECKPOINT_THRESHOLD` of WAL."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    setting = memory_limit_setting(memory_limit)
     wait = first_wait
     for attempt in range(1, attempts + 1):
         try:
             con = duckdb.connect(str(path))
-            con.execute("set TimeZone = 'UTC'")
-            return con
         except duckdb.IOException as e:
             if "lock" not in str(e).lower() or attempt == attempts:
                 raise WarehouseLocked(
@@ -40,12 +109,21 @@ def connect_writer(path: str | Path, attempts: int = 30, first_wait: float = 0.2
                 ) from e
             time.sleep(wait + random.uniform(0, wait / 2))
             wait = min(wait * 1.5, 5.0)
+            continue
+        try:
+            con.execute("set TimeZone = 'UTC'")
+            con.execute(f"set memory_limit = '{setting}'")
+            con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+        except BaseException:
+            con.close()
+            raise
+        return con
     raise AssertionError("unreachable")
 
 
 @contextmanager
-def writer(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_writer(path)
+def writer(path: str | Path, *, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect_writer(path, memory_limit=memory_limit)
     try:
         yield con
     finally:

@@ -109,6 +109,7 @@ def upsert(
         raise ValueError(f"rows for raw.{table} lack key column(s) {missing_key}")
 
     key_join = " and ".join(f"i.{k} is not distinct from t.{k}" for k in spec.key)
+    key_join_s = " and ".join(f"i.{k} is not distinct from s.{k}" for k in spec.key)
 
     def merged(col: str) -> str:
         if col not in present:
@@ -126,6 +127,15 @@ def upsert(
     # period must recompute the old period as well.
     old_times = "".join(f"t.{c} as _old_{c}, " for c in spec.event_times)
     name = f"_incoming_{table}"
+    # Only the stored rows whose keys arrive are read in full. Joining the
+    # whole table would read every column of every stored row (payloads
+    # included) on every call, which makes a repository's ingest quadratic
+    # in its history; here only the key columns are scanned, and DuckDB
+    # fetches the matching rows' other columns by rowid.
+    stored_rows = (
+        f"(select * from raw.{table} where rowid in "
+        f"(select s.rowid from {name} i join raw.{table} s on {key_join_s}))"
+    )
     con.register(name, rows)
     try:
         con.execute("begin transaction")
@@ -142,7 +152,7 @@ def upsert(
             select {select_merged}, {old_times}
                    case when t.{spec.key[0]} is null then 'insert' else 'update' end as _change
             from incoming i
-            left join raw.{table} t on {key_join}
+            left join {stored_rows} t on {key_join}
             where t.{spec.key[0]} is null
                or to_json(struct_pack({stored}))::varchar
                   is distinct from to_json(struct_pack({incoming}))::varchar

@@ -140,6 +140,58 @@ def test_crash_mid_run_then_rerun_gives_the_same_rows(complete_clean, crash_at):
             assert count(con, f"select count(*) - count(distinct ({key})) from raw.{table}") == 0
 
 
+def test_commit_details_flush_when_the_buffer_fills_and_survive_a_crash(complete_clean, monkeypatch):
+    """The commit-detail stage flushes when the writer's buffer is full, not
+    after every batch: with batches of 5 commits and a 40-row buffer, a crash in
+    the stage leaves some details written and some not; a re-run completes the
+    rest and gives the clean run's rows."""
+    from functools import partial
+
+    from pipelines.sources.github import ingest as ingest_module
+    from pipelines.sources.github.writer import RawWriter
+
+    monkeypatch.setattr(ingest_module, "DETAIL_BATCH", 5)
+    monkeypatch.setattr(ingest_module, "RawWriter", partial(RawWriter, max_buffered_rows=40))
+    in_details, flushes = [False], []  # flushes (rows buffered) inside the commit-detail stage
+    original_flush, original_details = RawWriter.flush, ingest_module._GithubIngest._commit_details
+
+    def flush(self):
+        if in_details[0]:
+            flushes.append(self._count)
+        original_flush(self)
+
+    async def commit_details(self, full, repo):
+        in_details[0] = True
+        try:
+            return await original_details(self, full, repo)
+        finally:
+            in_details[0] = False
+
+    monkeypatch.setattr(RawWriter, "flush", flush)
+    monkeypatch.setattr(ingest_module._GithubIngest, "_commit_details", commit_details)
+    with ants_server(emulate=True) as server:
+        complete_ants(server)
+        con = duckdb.connect()
+        run(con, server.url, run_id="whole")
+        assert snapshot(con, server.url) == complete_clean
+        details = count(con, "select count(*) from raw.commits where additions is not null")
+        # one flush per 40 buffered rows, not one per batch of 5 commits
+        assert 2 <= len(flushes) < details / 5 / 2, (flushes, details)
+        assert all(n >= 40 for n in flushes), flushes
+
+    with ants_server(emulate=True) as server:
+        complete_ants(server)
+        con = duckdb.connect()
+        with pytest.raises(Crash):
+            run(con, server.url, run_id="crashed", event_hooks=crash_after(250))  # of 337: in the details
+        written = count(con, "select count(*) from raw.commits where additions is not null")
+        assert 0 < written < details  # the crash came mid-stage, after some flushes
+        report = run(con, server.url, run_id="rerun")
+        assert report.completed and not report.gaps
+        assert snapshot(con, server.url) == complete_clean
+        assert count(con, "select count(*) - count(distinct (repository, sha)) from raw.commits") == 0
+
+
 def test_crash_during_an_incremental_run():
     """A second run that dies half-way, then a third: same as one clean second run."""
     def scenario(crash: bool) -> dict:
