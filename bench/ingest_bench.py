@@ -145,6 +145,35 @@ class UpsertTimer:
                 "each": self.each}
 
 
+class StatementTimer:
+    """A stand-in for the ingest's DuckDB connection that times every ``execute``
+    (process CPU, DuckDB's threads included), grouped by the statement's first
+    words. A ``commit`` includes DuckDB's automatic checkpoint when the WAL has
+    grown past ``checkpoint_threshold``."""
+
+    def __init__(self, con):
+        self._con = con
+        self.by_statement: dict[str, list[float]] = {}
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+    def execute(self, sql, *args, **kwargs):
+        t0, c0 = time.perf_counter(), time.process_time()
+        try:
+            return self._con.execute(sql, *args, **kwargs)
+        finally:
+            dt, dc = time.perf_counter() - t0, time.process_time() - c0
+            key = " ".join(str(sql).split())[:70]
+            n, s, c, m = self.by_statement.get(key, [0, 0.0, 0.0, 0.0])
+            self.by_statement[key] = [n + 1, s + dt, c + dc, max(m, dc)]
+
+    def result(self) -> list[dict]:
+        rows = sorted(self.by_statement.items(), key=lambda kv: -kv[1][2])
+        return [{"statement": k, "calls": v[0], "seconds": v[1], "cpu_seconds": v[2], "max_cpu_seconds": v[3]}
+                for k, v in rows]
+
+
 def phase_ingest(args) -> dict:
     import logging
 
@@ -173,8 +202,10 @@ def phase_ingest(args) -> dict:
         with Timeline(con, args.server, args.sample_every) as tl, UpsertTimer() as upserts:
             t0 = time.perf_counter()
             ru0 = os.times()
+            timed_con = StatementTimer(con) if args.statements else None
+
             def go():
-                return ingest_github(con, ws, settings, since=START, run_id=f"bench-{n + 1}", log=log,
+                return ingest_github(timed_con or con, ws, settings, since=START, run_id=f"bench-{n + 1}", log=log,
                                      token="bench-token-not-secret", api_url=args.server,
                                      commit_details=not args.no_details)
 
@@ -210,6 +241,7 @@ def phase_ingest(args) -> dict:
             "server_bytes": s1["bytes"] - s0["bytes"],
             "timeline": tl.points,
             "upserts": upserts.result(),
+            "statements": timed_con.result() if timed_con else None,
             "completed": report.completed,
         })
     handler.flush()
@@ -308,6 +340,7 @@ def run_case(args, code, label: str) -> dict:
         child += ["--rerun"] if args.rerun else []
         child += ["--no-details"] if args.no_details else []
         child += ["--profile"] if args.profile else []
+        child += ["--statements"] if args.statements else []
         child += ["--duckdb-memory-limit", args.duckdb_memory_limit] if args.duckdb_memory_limit else []
         phases = (["http_floor"] if args.http_floor else []) + ["ingest"]
         results = run_phases(Path(__file__), phases, child + ["--http-floor", str(args.http_floor)],
@@ -430,6 +463,11 @@ def describe(cases: list[dict], info: dict, args) -> str:
                          f"({100 * up['cpu_seconds'] / max(1e-9, first['cpu_seconds']):.0f}% of the ingest's CPU); "
                          "heaviest: " + ", ".join(
                              f"{t} {v['calls']:,} calls {fmt_s(v['cpu_seconds'])} CPU" for t, v in tables) + ".")
+        if first.get("statements"):
+            st = first["statements"]
+            lines.append("DuckDB statements by CPU (calls, CPU, max CPU of one): " + "; ".join(
+                f"`{x['statement'][:45]}` {x['calls']:,}, {fmt_s(x['cpu_seconds'])}, {fmt_s(x['max_cpu_seconds'])}"
+                for x in st[:6]) + f"; all statements {fmt_s(sum(x['cpu_seconds'] for x in st))} CPU.")
         if tl:
             marks = [tl[int(i * (len(tl) - 1) / 4)] for i in range(5)]
             lines.append("Timeline (t s: RSS MB / Python blocks / DuckDB MB / requests): " + "; ".join(
@@ -473,6 +511,9 @@ def main(argv=None) -> int:
                    help="first time this many plain httpx GETs of commit details (0: skip)")
     p.add_argument("--profile", action="store_true",
                    help="cProfile the (first) ingest run: bench/out/ingest-*/profile.txt (slows the run)")
+    p.add_argument("--statements", action="store_true",
+                   help="time every DuckDB statement of the ingest (grouped by its first words; a commit "
+                        "includes DuckDB's automatic checkpoints)")
     p.add_argument("--code", metavar="REF", help="benchmark a git ref extracted under bench/out/")
     p.add_argument("--work-root", default=str(OUT))
     p.add_argument("--phase", help=argparse.SUPPRESS)
