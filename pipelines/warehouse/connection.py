@@ -32,17 +32,19 @@ from ..config import MEMORY_LIMIT_PATTERN
 WRITER_POOL = "duckdb_writer"
 
 # A quarter of the machine's memory (or of the container's limit), at least
-# 1 GiB: far above what any writer workload measured needs (bench/README.md:
-# the 1,000-developer backfill peaked at about 1 GB, a 200,000-commit
-# repository's ingest at a few hundred MB of DuckDB memory), and leaves the
-# rest of the machine to the processes beside the writer.
+# 1 GiB. It leaves the rest of the machine to the processes beside the writer
+# and, on the 23.5 GB benchmark machine (5.8 GiB), is several times what the
+# writer workloads measured there used (bench/README.md: the 1,000-developer
+# backfill peaked at about 1 GB RSS; an 80,000-commit repository's ingest at
+# about 450 MB of DuckDB memory, nearly all of it cache).
 DEFAULT_MEMORY_LIMIT = "25%"
 MIN_DEFAULT_MEMORY_BYTES = 2**30
 # DuckDB checkpoints when a commit leaves more than this in the WAL (its
-# default: 16 MB). A checkpoint after rows were replaced all over a table
-# rewrites much of it, so its cost grows with the table: a 80,000-commit
-# repository's ingest spent 69 of its 292 CPU-seconds in checkpoints at 16 MB,
-# 18 at 64 MB, with no more memory (bench/README.md, item 6).
+# default: 16 MB). After an ingest has replaced rows all over a table, each
+# checkpoint costs more the larger the table (0.7 s at 20,000 commits, 2-3.5 s
+# at 80,000). An 80,000-commit repository's ingest spent 79 CPU-seconds in
+# commits before the item 6 fixes and 15 after, this threshold the largest
+# part of it, with no more memory (bench/README.md, item 6).
 CHECKPOINT_THRESHOLD = "64MB"
 
 
