@@ -298,3 +298,35 @@ def fmt_mb(x: float | None) -> str:
     if x is None:
         return "-"
     return f"{x:.0f} MB" if x < 2048 else f"{x / 1024:.2f} GB"
+
+
+def step_times(instance, run_id: str) -> dict:
+    """Per-step durations and event counts of one run, from the instance's event log."""
+    import dagster as dg
+
+    logs = instance.all_logs(run_id)
+    starts: dict[str, float] = {}
+    steps: dict[str, float] = {}
+    kinds: dict[str, int] = {}
+    first = last = None
+    for e in logs:
+        first = e.timestamp if first is None else first
+        last = e.timestamp
+        ev = e.dagster_event
+        if ev is None:
+            kinds["log_message"] = kinds.get("log_message", 0) + 1
+            continue
+        kinds[ev.event_type_value] = kinds.get(ev.event_type_value, 0) + 1
+        if ev.event_type == dg.DagsterEventType.STEP_START:
+            starts[e.step_key] = e.timestamp
+        elif ev.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            steps[e.step_key] = e.timestamp - starts.get(e.step_key, e.timestamp)
+    return {
+        "events": len(logs),
+        "event_kinds": dict(sorted(kinds.items(), key=lambda kv: -kv[1])),
+        "materializations": kinds.get("ASSET_MATERIALIZATION", 0),
+        "planned": kinds.get("ASSET_MATERIALIZATION_PLANNED", 0),
+        "run_span_seconds": (last - first) if first is not None else None,
+        "before_first_step_seconds": (min(starts.values()) - first) if starts and first is not None else None,
+        "steps_seconds": steps,
+    }

@@ -55,6 +55,7 @@ from _common import (  # noqa: E402
     peak_rss_mb,
     run_child_phases,
     run_phases,
+    step_times,
     snapshot_code,
 )
 
@@ -156,43 +157,13 @@ def _setup_report() -> dict:
     return _CACHE.pop("report", {})
 
 
-def _step_times(instance, run_id: str) -> dict:
-    """Per-step durations and event counts of one run, from the instance's event log."""
-    import dagster as dg
-
-    logs = instance.all_logs(run_id)
-    starts: dict[str, float] = {}
-    steps: dict[str, float] = {}
-    kinds: dict[str, int] = {}
-    first = last = None
-    for e in logs:
-        first = e.timestamp if first is None else first
-        last = e.timestamp
-        ev = e.dagster_event
-        if ev is None:
-            kinds["log_message"] = kinds.get("log_message", 0) + 1
-            continue
-        kinds[ev.event_type_value] = kinds.get(ev.event_type_value, 0) + 1
-        if ev.event_type == dg.DagsterEventType.STEP_START:
-            starts[e.step_key] = e.timestamp
-        elif ev.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
-            steps[e.step_key] = e.timestamp - starts.get(e.step_key, e.timestamp)
-    return {
-        "events": len(logs),
-        "event_kinds": dict(sorted(kinds.items(), key=lambda kv: -kv[1])),
-        "run_span_seconds": (last - first) if first is not None else None,
-        "before_first_step_seconds": (min(starts.values()) - first) if starts and first is not None else None,
-        "steps_seconds": steps,
-    }
-
-
 def phase_ingest(args) -> dict:
     work = Path(args.work)
     _env(work)
     devlens, instance, runner = _setup(work)
     with PeakTracker() as ingest:
         summary = runner.ingest()
-    steps = _step_times(instance, summary.run_id)
+    steps = step_times(instance, summary.run_id)
     import duckdb
 
     con = duckdb.connect(str(devlens.warehouse_path), read_only=True)
@@ -271,7 +242,7 @@ def phase_backfill(args) -> dict:
                 "first": s.partitions[0],
                 "last": s.partitions[-1],
                 "rows": s.rows,
-                "dagster": _step_times(instance, s.run_id),
+                "dagster": step_times(instance, s.run_id),
             }
     if prof is not None:
         import io

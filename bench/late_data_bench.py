@@ -75,6 +75,7 @@ from _common import (  # noqa: E402
     run_child_phases,
     run_phases,
     snapshot_code,
+    step_times,
 )
 
 START = date(2024, 1, 1)
@@ -348,36 +349,6 @@ def _setup_report() -> dict:
     return _CACHE.pop("report", {})
 
 
-def _step_times(instance, run_id: str) -> dict:
-    """Per-step durations and event counts of one run, from the instance's event log."""
-    import dagster as dg
-
-    logs = instance.all_logs(run_id)
-    starts: dict[str, float] = {}
-    steps: dict[str, float] = {}
-    kinds: dict[str, int] = {}
-    first = last = None
-    for e in logs:
-        first = e.timestamp if first is None else first
-        last = e.timestamp
-        ev = e.dagster_event
-        if ev is None:
-            continue
-        kinds[ev.event_type_value] = kinds.get(ev.event_type_value, 0) + 1
-        if ev.event_type == dg.DagsterEventType.STEP_START:
-            starts[e.step_key] = e.timestamp
-        elif ev.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
-            steps[e.step_key] = e.timestamp - starts.get(e.step_key, e.timestamp)
-    return {
-        "events": len(logs),
-        "materializations": kinds.get("ASSET_MATERIALIZATION", 0),
-        "planned": kinds.get("ASSET_MATERIALIZATION_PLANNED", 0),
-        "run_span_seconds": (last - first) if first is not None else None,
-        "before_first_step_seconds": (min(starts.values()) - first) if starts and first is not None else None,
-        "steps_seconds": steps,
-    }
-
-
 def _ledger(warehouse: Path, run_ids: list[str]) -> dict[str, dict]:
     """run_id -> {asset_key: [periods, first, last]} from meta.partition_ledger (the periods each run wrote)."""
     import duckdb
@@ -420,7 +391,7 @@ def _summary_record(instance, s, kind: str, seconds: float | None = None, cpu: f
     run = instance.get_run_by_id(s.run_id)
     sel = getattr(run, "asset_selection", None)
     rec["asset_selection"] = sorted(k.to_user_string() for k in sel) if sel else None
-    rec["dagster"] = _step_times(instance, s.run_id)
+    rec["dagster"] = step_times(instance, s.run_id)
     return rec
 
 
