@@ -65,10 +65,11 @@ def _preview(con, relation: str, where: str, params: list) -> dg.MetadataValue:
 
 def _deps(devlens: DevLens, model: Model, period_type: str | None) -> list[dg.AssetKey]:
     keys: list[dg.AssetKey] = []
-    for name in devlens.project.deps[model.name].models:
+    deps = devlens.project.materialized_deps(model.name)  # through ephemeral models
+    for name in deps.models:
         dep = devlens.project.models[name]
         keys.append(period_key(period_type, dep) if dep.period_scoped else table_key(dep))
-    sources = devlens.project.deps[model.name].sources
+    sources = deps.sources
     if any(s.startswith("raw.") for s in sources):
         keys += [k for k in INGEST_KEYS if k.path[-1] != "workspace_config"]
     if any(s.startswith("config.") for s in sources):

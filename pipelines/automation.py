@@ -34,7 +34,7 @@ LATE_DATA_KEY = dg.AssetKey(["meta", "late_data"])
 CLOSE_CRON = {"daily": "30 0 * * *", "weekly": "30 0 * * 1", "biweekly": "30 0 * * 1", "monthly": "30 0 1 * *"}
 # Every run over touched partitions recomputes the row spine, so its
 # materializations say which partitions have been redone since a batch.
-SPINE_MODEL = "developer_periods"
+SPINE_MODEL = "developer_snapshot"
 FRESHNESS_DEADLINE = {"weekly": "0 12 * * 1", "monthly": "0 12 1 * *"}
 DAILY_DEADLINE = "0 12 * * *"
 

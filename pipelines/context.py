@@ -39,9 +39,12 @@ class DevLens:
         return writer(self.warehouse_path, memory_limit=self.cfg.warehouse.memory_limit)
 
     def code_version(self, model_name: str) -> str:
-        """Changes when the model, any macro or the calendar changes."""
+        """Changes when the model, an ephemeral model it inlines, any macro or
+        the calendar changes."""
         model = self.project.models[model_name]
         h = hashlib.sha256(model.source.encode())
+        for name in self.project.ephemerals_of(model_name):
+            h.update(self.project.models[name].source.encode())
         for macro in sorted((self.project.root / "macros").glob("*.sql")):
             h.update(macro.read_bytes())
         h.update(f"{self.calendar.start}|{self.calendar.biweekly_anchor}".encode())

@@ -457,3 +457,96 @@ def test_real_project_loads():
             sql = project.render(model.name, pt, p.start, p.end)
             assert "{{" not in sql and "{%" not in sql
             assert isinstance(sqlglot.parse_one(sql, read="duckdb"), sqlglot.exp.Query), model.name
+
+
+# --- ephemeral models ------------------------------------------------------------------
+
+EPHEMERAL = {
+    "staging/stg_events.sql": header(unique_key="[login, day]") + (
+        "select login, day, n from {{ source('raw', 'commits') }}\n"
+    ),
+    "snapshots/spine.sql": header("ephemeral", "[login, period_start]") + (
+        "select login, {{ period_start_of('day') }} as period_start, sum(n) as n\n"
+        "from {{ ref('stg_events') }}\n"
+        "where day >= {{ period_start }} and day < {{ period_end }}\n"
+        "group by all\n"
+    ),
+    "snapshots/doubled.sql": header("ephemeral", "[login, period_start]") + (
+        "select login, period_start, 2 * n as n2 from {{ ref('spine') }}\n"
+    ),
+    "snapshots/snapshot.sql": header("period", "[login, period_start]") + (
+        "with spine as (select * from {{ ref('spine') }}), doubled as (select * from {{ ref('doubled') }})\n"
+        "select spine.login, spine.period_start, spine.n, doubled.n2\n"
+        "from spine join doubled using (login, period_start)\n"
+    ),
+}
+
+
+@pytest.fixture
+def ephemeral_project(tmp_path) -> ModelProject:
+    return ModelProject(build(tmp_path, EPHEMERAL), CAL)
+
+
+def test_an_ephemeral_model_has_no_asset_and_its_deps_pass_through(ephemeral_project):
+    p = ephemeral_project
+    assert [m.name for m in p.period_models()] == ["snapshot"]  # materialized period models only
+    assert [m.name for m in p.table_models()] == ["stg_events"]
+    assert p.models["spine"].ephemeral and p.models["spine"].period_scoped
+    assert set(p.deps["snapshot"].models) == {"spine", "doubled"}  # direct refs
+    assert p.ephemerals_of("snapshot") == ["spine", "doubled"]  # dependencies first
+    assert p.materialized_deps("snapshot").models == ("stg_events",)
+    assert p.materialized_deps("snapshot").sources == ()  # raw.commits is stg_events's
+    assert p.order.index("spine") < p.order.index("doubled") < p.order.index("snapshot")
+
+
+def test_an_ephemeral_model_is_inlined_once_as_a_cte(ephemeral_project):
+    sql = ephemeral_project.render("snapshot", "weekly", date(2024, 1, 1), date(2024, 1, 15))
+    # spine is read twice (by snapshot and by doubled) but rendered once, before doubled
+    assert sql.count("from staging.stg_events") == 1
+    assert sql.index("__ephemeral_spine as (") < sql.index("__ephemeral_doubled as (")
+    con = duckdb.connect()
+    con.execute("create schema staging")
+    con.execute("create table staging.stg_events as select * from (values "
+                "('ann', DATE '2024-01-01', 1), ('ann', DATE '2024-01-07', 2), ('ann', DATE '2024-01-08', 5), "
+                "('bob', DATE '2024-01-14', 3), ('bob', DATE '2024-01-15', 9)) as t(login, day, n)")
+    got = con.execute(f"select * from ({sql}) order by all").fetchall()
+    # ann: week 1 = 1 + 2, week 2 = 5; bob: week 2 = 3 (01-15 is outside the range)
+    assert got == [("ann", date(2024, 1, 1), 3, 6), ("ann", date(2024, 1, 8), 5, 10), ("bob", date(2024, 1, 8), 3, 6)]
+
+
+def test_an_ephemeral_model_renders_on_its_own(ephemeral_project):
+    sql = ephemeral_project.render("doubled", "monthly", date(2024, 1, 1), date(2024, 2, 1))
+    assert "__ephemeral_spine as (" in sql
+    sqlglot.parse_one(sql, read="duckdb")
+
+
+@pytest.mark.parametrize("key", ["checks:\n  non_negative: [n]\n", "serve: true\n",
+                                 "late_data:\n  following_periods: all\n"])
+def test_an_ephemeral_model_cannot_have_checks_serve_or_late_data(tmp_path, key):
+    msg = load_error(tmp_path, {"snapshots/e.sql": header("ephemeral", "[period_start]", extra=key) + "select 1\n"})
+    assert where(msg) == ("models/snapshots/e.sql", 5)
+    assert "an ephemeral model has no table" in msg
+
+
+def test_a_table_model_cannot_ref_an_ephemeral_model(tmp_path):
+    msg = load_error(tmp_path, {
+        "snapshots/e.sql": header("ephemeral", "[period_start]") + "select {{ period_start }} as period_start\n",
+        "staging/t.sql": header() + "select *\nfrom {{ ref('e') }}\n",
+    })
+    assert where(msg) == ("models/staging/t.sql", 7)
+    assert "cannot ref() the ephemeral" in msg
+
+
+def test_the_code_version_covers_the_ephemeral_models_inlined(tmp_path, monkeypatch):
+    from pipelines.context import DevLens
+    from pipelines.config import DevLensConfig
+
+    def version(spine_sql: str) -> str:
+        root = build(tmp_path / spine_sql[-3:].strip(), {**EPHEMERAL, "snapshots/spine.sql": spine_sql})
+        lens = DevLens.__new__(DevLens)
+        lens.calendar, lens.project = CAL, ModelProject(root, CAL)
+        return lens.code_version("snapshot")
+
+    before = version(EPHEMERAL["snapshots/spine.sql"])
+    after = version(EPHEMERAL["snapshots/spine.sql"].replace("sum(n)", "max(n)"))
+    assert before != after

@@ -87,7 +87,7 @@ def test_partitioned_run_on_postgres_instance(tmp_path, pg_database):
                 for r in weekly] == [("2024-01-08", "2024-01-08")]
 
         # the runs, their partitions and the biweekly keys live in PostgreSQL
-        weekly_key = dg.AssetKey(["weekly", "developer_velocity"])
+        weekly_key = dg.AssetKey(["weekly", "developer_snapshot"])
         materialized = instance.get_materialized_partitions(weekly_key)
         assert materialized == {"2024-01-01", "2024-01-08"}
         # every biweekly period ended by 2024-02-01: [01-01, 01-15) and [01-15, 01-29)
@@ -101,5 +101,5 @@ def test_partitioned_run_on_postgres_instance(tmp_path, pg_database):
         assert cur.fetchall()[0][0] >= 4
     conn.close()
     con = duckdb.connect(str(tmp_path / ".devlens" / "warehouse.duckdb"), read_only=True)
-    assert con.execute("select count(*) from weekly.developer_velocity").fetchall()[0][0] > 0
+    assert con.execute("select count(*) from weekly.developer_snapshot").fetchall()[0][0] > 0
     con.close()

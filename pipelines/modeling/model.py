@@ -4,7 +4,13 @@ comment) and a Jinja2 body.
 Header keys::
 
     description: what the model is (shown in the Dagster UI)
-    kind: period | table          # period: one partitioned asset per period type
+    kind: period | table | ephemeral
+                                  # period: one partitioned asset per period type;
+                                  # table: rebuilt whole; ephemeral: a period model
+                                  # with no table, inlined as a CTE into every
+                                  # model that ref()s it (so its rows are never
+                                  # written, only computed inside the statement
+                                  # of the model that reads them)
     grain: one row per ...
     unique_key: [col, ...]
     serve: true                   # published to the serving store
@@ -53,7 +59,7 @@ class Model:
     path: Path
     folder: str
     source: str  # the whole file, header included (so line numbers match)
-    kind: Literal["period", "table"]
+    kind: Literal["period", "table", "ephemeral"]
     description: str
     grain: str
     unique_key: tuple[str, ...]
@@ -64,10 +70,19 @@ class Model:
 
     @property
     def period_scoped(self) -> bool:
-        return self.kind == "period"
+        """Rendered for a period type and range (period and ephemeral models)."""
+        return self.kind in ("period", "ephemeral")
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.kind == "ephemeral"
 
     def relation(self, period_type: str | None = None) -> str:
-        """The table this model materializes into (schema-qualified)."""
+        """The table this model materializes into (schema-qualified); an
+        ephemeral model's is the placeholder ``ephemeral.<name>``, which only
+        dependency analysis sees."""
+        if self.ephemeral:
+            return f"ephemeral.{self.name}"
         if self.period_scoped:
             if period_type is None:
                 raise ValueError(f"{self.name} is period-scoped; a period type is needed")
@@ -120,12 +135,19 @@ def parse_model_file(path: Path, root: Path) -> Model:
     if header.get("name", name) != name:
         raise ModelError(f"{where}:1: header name {header['name']!r} differs from the file name {name!r}")
     kind = header.get("kind", "table")
-    if kind not in ("period", "table"):
-        raise ModelError(f"{where}:{line_of('kind')}: kind must be 'period' or 'table', not {kind!r}")
+    if kind not in ("period", "table", "ephemeral"):
+        raise ModelError(f"{where}:{line_of('kind')}: kind must be 'period', 'table' or 'ephemeral', not {kind!r}")
+    if kind == "ephemeral":
+        for key in ("checks", "serve", "late_data"):
+            if header.get(key):
+                raise ModelError(
+                    f"{where}:{line_of(key)}: an ephemeral model has no table, so no {key}: "
+                    "put it on the model that materializes its rows"
+                )
     if not header.get("description"):
         raise ModelError(f"{where}:1: header needs a description")
     unique_key = tuple(header.get("unique_key") or ())
-    if kind == "period" and "period_start" not in unique_key:
+    if kind in ("period", "ephemeral") and "period_start" not in unique_key:
         raise ModelError(f"{where}:{line_of('unique_key')}: a period model's unique_key must include period_start")
     checks = header.get("checks") or {}
     bad = set(checks) - CHECK_KEYS

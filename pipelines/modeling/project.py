@@ -81,10 +81,18 @@ class ModelProject:
         return out
 
     def _placeholder_render(self, model: Model) -> str:
-        if model.period_scoped:
-            p = self.calendar.first_period("weekly")
-            return self.render(model.name, "weekly", p.start, p.end)
-        return self.render(model.name)
+        """The model alone (an ephemeral ref stays the placeholder relation
+        ``ephemeral.<name>``), to find its direct dependencies."""
+        p = self.calendar.first_period("weekly")
+        ctx = RenderContext("weekly" if model.period_scoped else None, p.start, p.end, inline_ephemerals=False)
+        try:
+            return render_model(model, self.env, self.calendar, self.models, ctx)
+        except UnknownRef as e:
+            raise ModelError(f"{self._where(model)}:{_line_of(model.source, e.name)}: {e}") from None
+        except jinja2.TemplateSyntaxError as e:
+            raise ModelError(f"{self._where(model)}:{e.lineno}: template error: {e.message}") from None
+        except jinja2.UndefinedError as e:
+            raise ModelError(f"{self._where(model)}:{_template_line(e)}: {e.message}") from None
 
     # --- dependencies ---------------------------------------------------------
     def _dependencies(self, model: Model) -> Dependencies:
@@ -139,13 +147,37 @@ class ModelProject:
             return str(model.path)
 
     def period_models(self) -> list[Model]:
-        return [self.models[n] for n in self.order if self.models[n].period_scoped]
+        """The period models that materialize (one asset per period type each)."""
+        return [self.models[n] for n in self.order if self.models[n].kind == "period"]
 
     def table_models(self) -> list[Model]:
-        return [self.models[n] for n in self.order if not self.models[n].period_scoped]
+        return [self.models[n] for n in self.order if self.models[n].kind == "table"]
 
     def upstream_period_models(self, name: str) -> list[str]:
-        return [d for d in self.deps[name].models if self.models[d].period_scoped]
+        return [d for d in self.materialized_deps(name).models if self.models[d].period_scoped]
+
+    def ephemerals_of(self, name: str) -> list[str]:
+        """Every ephemeral model ``name`` reaches through ephemeral models, dependencies first."""
+        out: list[str] = []
+
+        def visit(n: str) -> None:
+            for d in self.deps[n].models:
+                if self.models[d].ephemeral and d not in out:
+                    visit(d)
+                    out.append(d)
+
+        visit(name)
+        return out
+
+    def materialized_deps(self, name: str) -> Dependencies:
+        """``name``'s dependencies with each ephemeral model replaced by its own:
+        the tables the model's statement reads."""
+        models: set[str] = set()
+        sources: set[str] = set(self.deps[name].sources)
+        for n in [name, *self.ephemerals_of(name)]:
+            models.update(d for d in self.deps[n].models if not self.models[d].ephemeral)
+            sources.update(self.deps[n].sources)
+        return Dependencies(tuple(sorted(models)), tuple(sorted(sources)))
 
 
 def _is_cte_anywhere(tree: exp.Expression, name: str) -> bool:

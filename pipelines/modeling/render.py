@@ -4,7 +4,10 @@ Variables and functions a model may use:
 
 - ``ref('model')``: the relation of another model; from a period model, a
   period-scoped model's table of the same period type, limited to the
-  periods being computed.
+  periods being computed. An ephemeral model's ref is a CTE holding its
+  SQL rendered for the same period type and range: every ephemeral model a
+  query reaches is rendered once, dependencies first, into a ``with`` that
+  wraps the query (DuckDB computes a CTE read several times once).
 - ``source('raw', 'commits')``: a table a source writes (``raw``, ``config``).
 - ``period_type``: ``daily | weekly | biweekly | monthly`` (plain text).
 - ``period_start`` / ``period_end``: SQL date literals bounding the range
@@ -52,6 +55,11 @@ class RenderContext:
     start: date
     end: date
     refs: list[str] = field(default_factory=list)
+    # False: an ephemeral ref renders as the placeholder relation
+    # ``ephemeral.<name>`` (dependency analysis); True: as the CTE below.
+    inline_ephemerals: bool = True
+    # the ephemeral models reached, name -> rendered SQL, dependencies first
+    ephemerals: dict[str, str] = field(default_factory=dict)
 
 
 class UnknownRef(LookupError):
@@ -109,6 +117,10 @@ def periods_sql(calendar: PeriodCalendar, period_type: str, start: date, end: da
     return f"(select * from (values {rows}) as spine(period_start, period_end))"
 
 
+def ephemeral_cte(name: str) -> str:
+    return f"__ephemeral_{name}"
+
+
 def render_model(
     model: "Model",
     env: jinja2.Environment,
@@ -118,12 +130,30 @@ def render_model(
     text: str | None = None,
 ) -> str:
     """Render ``model`` (or ``text`` in the model's context, e.g. a check
-    query, where ``this`` is the model's own rows of the range)."""
+    query, where ``this`` is the model's own rows of the range), with the
+    ephemeral models it reaches as CTEs of a ``with`` around it."""
+    sql = _render_body(model, env, calendar, models, ctx, text)
+    if not ctx.ephemerals:
+        return sql
+    ctes = ",\n".join(f"{ephemeral_cte(name)} as (\n{body}\n)" for name, body in ctx.ephemerals.items())
+    return f"with\n{ctes}\nselect * from (\n{sql}\n) as {model.name}"
+
+
+def _render_body(model, env, calendar, models, ctx: RenderContext, text: str | None) -> str:
     def ref(name: str) -> str:
         target = models.get(name)
         if target is None:
             raise UnknownRef("unknown model in ref()", name)
         ctx.refs.append(name)
+        if target.ephemeral:
+            if not model.period_scoped:
+                raise UnknownRef("a table model cannot ref() the ephemeral (period) model", name)
+            if not ctx.inline_ephemerals:
+                return f"{target.relation()} as {name}"
+            if name not in ctx.ephemerals:
+                # its own ephemeral refs land in ctx.ephemerals first
+                ctx.ephemerals[name] = _render_body(target, env, calendar, models, ctx, None)
+            return f"{ephemeral_cte(name)} as {name}"
         if target.period_scoped:
             if not model.period_scoped:
                 raise UnknownRef("a table model cannot ref() the period model", name)

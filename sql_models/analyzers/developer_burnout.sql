@@ -14,7 +14,7 @@ late_data:
   # review_decline looks back four periods and the trend one more; days_since_break
   # counts back to the last break, however long ago: every later period can change
   following_periods: all
-grain: one row per (workspace_id, developer_id, period_type, period_start) of developer_periods
+grain: one row per (workspace_id, developer_id, period_type, period_start) of developer_snapshot
 unique_key: [workspace_id, developer_id, period_type, period_start]
 columns:
   late_night_commit_ratio: as METRICS.md §4 (local hour 22:00-05:59 / counted commits)
@@ -37,17 +37,17 @@ checks:
 --- */
 with
 
-developer_periods as (select * from {{ ref('developer_periods') }}),
+developer_snapshot as (select * from {{ ref('developer_snapshot') }}),
 activity_events as (select * from {{ ref('stg_activity_events') }}),
 settings as (select * from {{ ref('stg_developer_settings') }}),
 reviews as (select * from {{ ref('stg_reviews') }}),
 
 scored as (
     -- every developer row of the range, and the same developer in the period before it
-    select workspace_id, developer_id, period_start, period_end from developer_periods
+    select workspace_id, developer_id, period_start, period_end from developer_snapshot
     union
     select workspace_id, developer_id, {{ shift_period('period_start', -1, period_type) }}, period_start
-    from developer_periods
+    from developer_snapshot
 ),
 
 events as (
@@ -276,15 +276,15 @@ final as (
                 severity := case when current_period.review_decline >= 0.8 then 'critical' else 'warning' end,
                 message := printf('%.0f%% fewer reviews than in the previous periods', 100 * current_period.review_decline)) end
         ], lambda a: a is not null) as alerts
-    from developer_periods
+    from developer_snapshot
     join risk as current_period
-        on current_period.workspace_id = developer_periods.workspace_id
-       and current_period.developer_id = developer_periods.developer_id
-       and current_period.period_start = developer_periods.period_start
+        on current_period.workspace_id = developer_snapshot.workspace_id
+       and current_period.developer_id = developer_snapshot.developer_id
+       and current_period.period_start = developer_snapshot.period_start
     left join risk as previous_period
-        on previous_period.workspace_id = developer_periods.workspace_id
-       and previous_period.developer_id = developer_periods.developer_id
-       and previous_period.period_end = developer_periods.period_start
+        on previous_period.workspace_id = developer_snapshot.workspace_id
+       and previous_period.developer_id = developer_snapshot.developer_id
+       and previous_period.period_end = developer_snapshot.period_start
 )
 
 select * from final

@@ -38,7 +38,7 @@ with
 reviews as (select * from {{ ref('stg_reviews') }}),
 review_comments as (select * from {{ ref('stg_review_comments') }}),
 pull_requests as (select * from {{ ref('stg_pull_requests') }}),
-quality as (select * from {{ ref('developer_quality') }}),
+developer_snapshot as (select * from {{ ref('developer_snapshot') }}),
 periods as (select * from {{ periods() }}),
 
 comments_per_review as (
@@ -158,7 +158,7 @@ final as (
         coalesce(review_sums.rubber_stamp_count, 0) as rubber_stamp_count,
         coalesce(review_sums.total_reviews - review_sums.rubber_stamp_count - review_sums.thorough_count, 0) as light_count,
         coalesce(review_sums.thorough_count, 0) as thorough_count,
-        coalesce(quality.review_participation_rate, 0.0) as review_rate,
+        coalesce(developer_snapshot.review_participation_rate, 0.0) as review_rate,
         coalesce(review_sums.total_reviews, 0) / (date_diff('day', spine.period_start, periods.period_end) / 7.0) as reviews_per_week,
         coalesce(text_sums.texts_count, 0) as texts_count,
         coalesce(text_sums.suggestion_count, 0) as suggestion_count,
@@ -189,9 +189,9 @@ final as (
     left join response_sums
         on response_sums.workspace_id = spine.workspace_id and response_sums.developer_id = spine.developer_id
        and response_sums.period_start = spine.period_start
-    left join quality
-        on quality.workspace_id = spine.workspace_id and quality.developer_id = spine.developer_id
-       and quality.period_start = spine.period_start
+    left join developer_snapshot
+        on developer_snapshot.workspace_id = spine.workspace_id and developer_snapshot.developer_id = spine.developer_id
+       and developer_snapshot.period_start = spine.period_start
 )
 
 select

@@ -29,7 +29,7 @@ checks:
 with
 
 edges as (select * from {{ ref('collaboration_edges') }}),
-developer_periods as (select * from {{ ref('developer_periods') }}),
+developer_snapshot as (select * from {{ ref('developer_snapshot') }}),
 teams as (select * from {{ ref('stg_teams') }}),
 team_members as (select * from {{ ref('stg_team_members') }}),
 workspaces as (select * from {{ source('config', 'workspaces') }}),
@@ -45,7 +45,7 @@ members as (
     from team_members cross join periods
     union all
     select workspace_id, 'workspace', workspace_id, period_start, developer_id
-    from developer_periods
+    from developer_snapshot
 ),
 
 teammates as (

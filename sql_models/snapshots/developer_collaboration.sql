@@ -2,7 +2,7 @@
 description: >
   Collaboration per developer and period (METRICS.md §5, §8.8, §8.11), with
   the counts behind each ratio for pooled roll-ups.
-kind: period
+kind: ephemeral
 grain: one row per (workspace_id, developer_id, period_type, period_start)
 unique_key: [workspace_id, developer_id, period_type, period_start]
 columns:
@@ -11,14 +11,10 @@ columns:
   review_given_count: counted reviews the developer submitted in the period
   review_received_count: counted reviews others submitted in the period on the developer's PRs
   knowledge_sharing_score: review_given_count / (review_given_count + review_received_count)
-checks:
-  non_negative: [unique_collaborators, review_given_count, review_received_count, n_reviewed_prs]
-  ratios: [cross_team_pr_ratio, knowledge_sharing_score]
 --- */
 with
 
 developer_periods as (select * from {{ ref('developer_periods') }}),
-developer_days as (select * from {{ ref('stg_developer_days') }}),
 collaborators_by_day as (select * from {{ ref('stg_developer_collaborators') }}),
 reviewed_prs as (select * from {{ ref('stg_developer_reviewed_prs') }}),
 
@@ -43,30 +39,21 @@ reviewed_pr_teams as (
     group by 1, 2, 3
 ),
 
-day_sums as (
-    select
-        workspace_id,
-        developer_id,
-        {{ period_start_of('day') }} as period_start,
-        {{ count_total('review_given_count') }},
-        {{ count_total('review_received_count') }}
-    from developer_days
-    where day >= {{ period_start }} and day < {{ period_end }}
-    group by 1, 2, 3
-),
-
 sums as (
     select
-        developer_periods.*,
+        developer_periods.workspace_id,
+        developer_periods.developer_id,
+        developer_periods.period_type,
+        developer_periods.period_start,
+        developer_periods.period_end,
         coalesce(collaborators.unique_collaborators, 0) as unique_collaborators,
         coalesce(reviewed_pr_teams.n_reviewed_prs, 0) as n_reviewed_prs,
         coalesce(reviewed_pr_teams.n_cross_team_reviewed_prs, 0) as n_cross_team_reviewed_prs,
-        coalesce(day_sums.review_given_count, 0) as review_given_count,
-        coalesce(day_sums.review_received_count, 0) as review_received_count
+        developer_periods.review_given_count,
+        developer_periods.review_received_count
     from developer_periods
     left join collaborators using (workspace_id, developer_id, period_start)
     left join reviewed_pr_teams using (workspace_id, developer_id, period_start)
-    left join day_sums using (workspace_id, developer_id, period_start)
 ),
 
 final as (

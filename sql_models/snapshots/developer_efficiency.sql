@@ -5,7 +5,7 @@ description: >
   or ratio the model keeps its sum and count (the `n_*` / `sum_*` columns) so
   that team and workspace roll-ups divide pooled sums, never average
   averages.
-kind: period
+kind: ephemeral
 grain: one row per (workspace_id, developer_id, period_type, period_start)
 unique_key: [workspace_id, developer_id, period_type, period_start]
 columns:
@@ -15,9 +15,6 @@ columns:
   pr_merge_rate: among the developer's PRs closed in the period, the share merged
   first_commit_to_merge_hours: mean over merged PRs with listed commits of merged_at - first commit authored_at
   rework_ratio: over merged PRs, commits authored after the first review / all their commits
-checks:
-  non_negative: [avg_pr_cycle_time_hours, avg_time_to_first_review_hours, avg_pr_size, n_merged_prs, n_closed_prs]
-  ratios: [pr_merge_rate, rework_ratio]
 --- */
 with
 
@@ -57,7 +54,11 @@ closed as (
 
 sums as (
     select
-        developer_periods.*,
+        developer_periods.workspace_id,
+        developer_periods.developer_id,
+        developer_periods.period_type,
+        developer_periods.period_start,
+        developer_periods.period_end,
         coalesce(merged.n_merged_prs, 0) as n_merged_prs,
         coalesce(merged.sum_cycle_seconds, 0) as sum_cycle_seconds,
         coalesce(merged.n_reviewed_merged_prs, 0) as n_reviewed_merged_prs,

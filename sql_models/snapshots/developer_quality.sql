@@ -2,7 +2,7 @@
 description: >
   Review quality per developer and period (METRICS.md §3, §8.9, §8.10), with
   the sums and counts behind each ratio for pooled roll-ups.
-kind: period
+kind: ephemeral
 grain: one row per (workspace_id, developer_id, period_type, period_start)
 unique_key: [workspace_id, developer_id, period_type, period_start]
 columns:
@@ -10,14 +10,10 @@ columns:
   avg_review_depth: counted inline comments the developer wrote in the period / counted reviews the developer submitted in the period
   review_turnaround_hours: mean over PRs whose first counted review by the developer (across all time) falls in the period, of that review's submitted_at - PR created_at
   self_merge_rate: among the developer's PRs merged in the period, the share with no counted APPROVED review at or before merged_at
-checks:
-  non_negative: [avg_review_depth, review_turnaround_hours, review_given_count, n_participation_prs]
-  ratios: [review_participation_rate, self_merge_rate]
 --- */
 with
 
 developer_periods as (select * from {{ ref('developer_periods') }}),
-developer_days as (select * from {{ ref('stg_developer_days') }}),
 pr_facts as (select * from {{ ref('stg_pr_facts') }}),
 reviewed_prs as (select * from {{ ref('stg_developer_reviewed_prs') }}),
 day_repositories as (select * from {{ ref('stg_developer_day_repositories') }}),
@@ -80,20 +76,6 @@ participated as (
     group by 1, 2, 3
 ),
 
-day_sums as (
-    select
-        workspace_id,
-        developer_id,
-        {{ period_start_of('day') }} as period_start,
-        {{ count_total('n_review_comments_given') }},
-        {{ count_total('review_given_count') }},
-        {{ count_total('n_turnaround_prs') }},
-        {{ sum_total('sum_turnaround_seconds') }}
-    from developer_days
-    where day >= {{ period_start }} and day < {{ period_end }}
-    group by 1, 2, 3
-),
-
 self_merges as (
     select workspace_id, author_id as developer_id, {{ period_start_of('merged_at') }} as period_start,
            count(*) as n_merged_prs,
@@ -105,19 +87,22 @@ self_merges as (
 
 sums as (
     select
-        developer_periods.*,
+        developer_periods.workspace_id,
+        developer_periods.developer_id,
+        developer_periods.period_type,
+        developer_periods.period_start,
+        developer_periods.period_end,
         coalesce(participation_denominator.n_participation_prs, 0) as n_participation_prs,
         coalesce(participated.n_participated_prs, 0) as n_participated_prs,
-        coalesce(day_sums.n_review_comments_given, 0) as n_review_comments_given,
-        coalesce(day_sums.review_given_count, 0) as review_given_count,
-        coalesce(day_sums.n_turnaround_prs, 0) as n_turnaround_prs,
-        coalesce(day_sums.sum_turnaround_seconds, 0) as sum_turnaround_seconds,
+        developer_periods.n_review_comments_given,
+        developer_periods.review_given_count,
+        developer_periods.n_turnaround_prs,
+        developer_periods.sum_turnaround_seconds,
         coalesce(self_merges.n_merged_prs, 0) as n_merged_prs,
         coalesce(self_merges.n_self_merged_prs, 0) as n_self_merged_prs
     from developer_periods
     left join participation_denominator using (workspace_id, developer_id, period_start)
     left join participated using (workspace_id, developer_id, period_start)
-    left join day_sums using (workspace_id, developer_id, period_start)
     left join self_merges using (workspace_id, developer_id, period_start)
 ),
 

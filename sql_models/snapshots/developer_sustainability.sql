@@ -4,7 +4,7 @@ description: >
   (METRICS.md §4, §8.6): events are selected into the period by their UTC
   time, then converted to local dates and hours (so a daily period can show
   a two-day streak).
-kind: period
+kind: ephemeral
 grain: one row per (workspace_id, developer_id, period_type, period_start)
 unique_key: [workspace_id, developer_id, period_type, period_start]
 columns:
@@ -13,29 +13,12 @@ columns:
   longest_streak_days: longest run of consecutive local dates with any activity event
   avg_daily_active_hours: distinct (local date, local hour) pairs with activity / distinct local dates with activity
   focus_score: share of counted commits in the developer's most-committed repository
-checks:
-  non_negative: [longest_streak_days, avg_daily_active_hours, commits_count]
-  ratios: [weekend_commit_ratio, late_night_commit_ratio, focus_score]
 --- */
 with
 
 developer_periods as (select * from {{ ref('developer_periods') }}),
-developer_days as (select * from {{ ref('stg_developer_days') }}),
 day_repositories as (select * from {{ ref('stg_developer_day_repositories') }}),
 local_dates as (select * from {{ ref('stg_developer_local_dates') }}),
-
-commit_sums as (
-    select
-        workspace_id,
-        developer_id,
-        {{ period_start_of('day') }} as period_start,
-        {{ count_total('commits_count') }},
-        {{ count_total('n_weekend_commits') }},
-        {{ count_total('n_late_night_commits') }}
-    from developer_days
-    where day >= {{ period_start }} and day < {{ period_end }}
-    group by 1, 2, 3
-),
 
 commits_per_repository as (
     select workspace_id, developer_id, {{ period_start_of('day') }} as period_start, repository,
@@ -120,16 +103,19 @@ shared_hours as (
 
 sums as (
     select
-        developer_periods.*,
-        coalesce(commit_sums.commits_count, 0) as commits_count,
-        coalesce(commit_sums.n_weekend_commits, 0) as n_weekend_commits,
-        coalesce(commit_sums.n_late_night_commits, 0) as n_late_night_commits,
+        developer_periods.workspace_id,
+        developer_periods.developer_id,
+        developer_periods.period_type,
+        developer_periods.period_start,
+        developer_periods.period_end,
+        developer_periods.commits_count,
+        developer_periods.n_weekend_commits,
+        developer_periods.n_late_night_commits,
         coalesce(active_time.longest_streak_days, 0) as longest_streak_days,
         {{ safe_div('active_time.n_local_hours + coalesce(shared_hours.n_local_hours, 0)', 'active_time.active_dates') }}
             as avg_daily_active_hours,
-        {{ safe_div('focus.top_repository_commits', 'commit_sums.commits_count') }} as focus_score
+        {{ safe_div('focus.top_repository_commits', 'developer_periods.commits_count') }} as focus_score
     from developer_periods
-    left join commit_sums using (workspace_id, developer_id, period_start)
     left join focus using (workspace_id, developer_id, period_start)
     left join active_time using (workspace_id, developer_id, period_start)
     left join shared_hours using (workspace_id, developer_id, period_start)

@@ -2,7 +2,7 @@
 description: >
   Velocity per developer and period (METRICS.md §1): counted commits, merged
   PRs, lines, and the rates derived from them.
-kind: period
+kind: ephemeral
 grain: one row per (workspace_id, developer_id, period_type, period_start)
 unique_key: [workspace_id, developer_id, period_type, period_start]
 columns:
@@ -14,31 +14,13 @@ columns:
   commit_frequency: commits_count / max(working_days_in_period, 1)
   pr_throughput: prs_merged per week, prs_merged / (period_days / 7)
   avg_commit_size: (lines_added + lines_removed) / commits_count, 0 without commits
-checks:
-  non_negative: [commits_count, prs_merged, lines_added, lines_removed, commit_frequency, pr_throughput, avg_commit_size]
-  equal:
-    net_lines: lines_added - lines_removed
 --- */
 with
 
 periods as (select * from {{ periods() }}),
 developer_periods as (select * from {{ ref('developer_periods') }}),
-developer_days as (select * from {{ ref('stg_developer_days') }}),
 pull_requests as (select * from {{ ref('stg_pull_requests') }}),
 settings as (select * from {{ ref('stg_developer_settings') }}),
-
-day_sums as (
-    select
-        workspace_id,
-        developer_id,
-        {{ period_start_of('day') }} as period_start,
-        {{ count_total('commits_count') }},
-        {{ sum_total('lines_added') }},
-        {{ sum_total('lines_removed') }}
-    from developer_days
-    where day >= {{ period_start }} and day < {{ period_end }}
-    group by 1, 2, 3
-),
 
 merged_prs as (
     select workspace_id, author_id as developer_id, {{ period_start_of('merged_at') }} as period_start, count(*) as prs_merged
@@ -77,14 +59,13 @@ sums as (
         developer_periods.period_type,
         developer_periods.period_start,
         developer_periods.period_end,
-        coalesce(day_sums.commits_count, 0) as commits_count,
+        developer_periods.commits_count,
         coalesce(merged_prs.prs_merged, 0) as prs_merged,
-        coalesce(day_sums.lines_added, 0) as lines_added,
-        coalesce(day_sums.lines_removed, 0) as lines_removed,
+        developer_periods.lines_added,
+        developer_periods.lines_removed,
         working_days.working_days_in_period,
         date_diff('day', developer_periods.period_start, developer_periods.period_end) as period_days
     from developer_periods
-    left join day_sums using (workspace_id, developer_id, period_start)
     left join merged_prs using (workspace_id, developer_id, period_start)
     left join working_days using (workspace_id, developer_id, period_start)
 ),

@@ -28,12 +28,12 @@ checks:
   reconcile:
     team_counts_equal_member_sums: |
       with members as (
-          select t.workspace_id, t.team_id, developer_velocity.period_start,
+          select t.workspace_id, t.team_id, developer_snapshot.period_start,
                  sum(commits_count) as commits_count, sum(prs_merged) as prs_merged,
                  sum(lines_added) as lines_added, sum(lines_removed) as lines_removed
           from {{ ref('stg_team_members') }} t
-          join {{ ref('developer_velocity') }}
-            on developer_velocity.workspace_id = t.workspace_id and developer_velocity.developer_id = t.developer_id
+          join {{ ref('developer_snapshot') }}
+            on developer_snapshot.workspace_id = t.workspace_id and developer_snapshot.developer_id = t.developer_id
           group by 1, 2, 3
       )
       select g.* from {{ this }} g
@@ -54,49 +54,28 @@ checks:
                        'n_cross_team_reviewed_prs', 'review_received_count'] %}
 with
 
-developer_periods as (select * from {{ ref('developer_periods') }}),
-velocity as (select * from {{ ref('developer_velocity') }}),
-efficiency as (select * from {{ ref('developer_efficiency') }}),
-quality as (select * from {{ ref('developer_quality') }}),
-sustainability as (select * from {{ ref('developer_sustainability') }}),
-collaboration as (select * from {{ ref('developer_collaboration') }}),
+developer_snapshot as (select * from {{ ref('developer_snapshot') }}),
 teams as (select * from {{ ref('stg_teams') }}),
 team_members as (select * from {{ ref('stg_team_members') }}),
 workspaces as (select * from {{ source('config', 'workspaces') }}),
 periods as (select * from {{ periods() }}),
 
 developer_sums as (
-    -- each developer's counts and sums in each period, as the developer models computed them
+    -- each developer's counts and sums in each period, as the developer snapshot computed them
     select
-        developer_periods.workspace_id,
-        developer_periods.developer_id,
-        developer_periods.period_start,
-        developer_periods.is_active,
-        coalesce(velocity.commits_count, 0) as commits_count,
-        coalesce(velocity.prs_merged, 0) as prs_merged,
-        coalesce(velocity.lines_added, 0) as lines_added,
-        coalesce(velocity.lines_removed, 0) as lines_removed,
-        efficiency.* exclude (workspace_id, developer_id, period_type, period_start, period_end),
-        quality.* exclude (workspace_id, developer_id, period_type, period_start, period_end, n_merged_prs),
-        sustainability.n_weekend_commits,
-        sustainability.n_late_night_commits,
-        collaboration.n_reviewed_prs,
-        collaboration.n_cross_team_reviewed_prs,
-        collaboration.review_received_count,
+        workspace_id, developer_id, period_start, is_active,
+        commits_count, prs_merged, lines_added, lines_removed,
+        {% for column in pooled_sums -%}
+        {{ column }},
+        {% endfor -%}
         -- the workload whose spread across members workload_gini measures (METRICS.md §6)
-        coalesce(velocity.commits_count, 0) + coalesce(velocity.prs_merged, 0) + coalesce(quality.review_given_count, 0)
-            as workload
-    from developer_periods
-    left join velocity using (workspace_id, developer_id, period_start)
-    left join efficiency using (workspace_id, developer_id, period_start)
-    left join quality using (workspace_id, developer_id, period_start)
-    left join sustainability using (workspace_id, developer_id, period_start)
-    left join collaboration using (workspace_id, developer_id, period_start)
+        commits_count + prs_merged + review_given_count as workload
+    from developer_snapshot
 ),
 
 member_sums as (
     -- a team's members are its configured members, who have a developer row in every
-    -- period (developer_periods), active or not; the workspace's are every developer with a row
+    -- period (developer_snapshot), active or not; the workspace's are every developer with a row
     select team_members.workspace_id, 'team' as group_type, team_members.team_id as group_id, developer_sums.* exclude (workspace_id)
     from team_members
     join developer_sums

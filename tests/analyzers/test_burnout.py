@@ -177,9 +177,9 @@ def test_review_decline_and_trend(wh):
 
 
 def test_components_agree_with_the_sustainability_snapshot(wh):
-    build(wh, "weekly", WEEK, date(2024, 3, 11), "developer_sustainability", staging=False)
+    build(wh, "weekly", WEEK, date(2024, 3, 11), "developer_snapshot", staging=False)
     mine = {r["developer_id"]: r for r in rows(wh, f"weekly.{MODEL}", period_start=WEEK)}
-    theirs = {r["developer_id"]: r for r in rows(wh, "weekly.developer_sustainability", period_start=WEEK)}
+    theirs = {r["developer_id"]: r for r in rows(wh, "weekly.developer_snapshot", period_start=WEEK)}
     assert mine.keys() == theirs.keys()
     for dev, row in mine.items():
         for key in ("late_night_commit_ratio", "weekend_commit_ratio", "longest_streak_days"):

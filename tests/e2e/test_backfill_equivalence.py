@@ -83,7 +83,7 @@ def test_single_run_backfill_equals_per_partition_runs(runner_factory, period_ty
     con = duckdb.connect(str(single.devlens.warehouse_path), read_only=True)
     run_ids = con.execute(
         "select count(distinct run_id), count(*) from meta.partition_ledger where asset_key = ?",
-        [f"{period_type}/developer_velocity"],
+        [f"{period_type}/developer_snapshot"],
     ).fetchone()
     con.close()
     assert run_ids == (1, len(periods))

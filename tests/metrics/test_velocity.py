@@ -45,7 +45,7 @@ def test_weekly_velocity_by_hand(warehouse):
     ])
     wh.build("weekly", date(2024, 3, 4), date(2024, 3, 18))
 
-    alice = wh.one("weekly.developer_velocity", developer_id="alice", period_start=date(2024, 3, 4))
+    alice = wh.one("weekly.developer_snapshot", developer_id="alice", period_start=date(2024, 3, 4))
     # counted commits: a1 (once, though in two repos) and a2 (alias) -> 2; a3 is a merge
     assert alice["commits_count"] == 2
     assert alice["lines_added"] == 10 + 5 and alice["lines_removed"] == 2 + 5
@@ -57,17 +57,17 @@ def test_weekly_velocity_by_hand(warehouse):
     assert alice["avg_commit_size"] == (15 + 7) / 2
     assert alice["period_end"] == date(2024, 3, 11)
 
-    bob = wh.one("weekly.developer_velocity", developer_id="bob", period_start=date(2024, 3, 4))
+    bob = wh.one("weekly.developer_snapshot", developer_id="bob", period_start=date(2024, 3, 4))
     assert (bob["commits_count"], bob["commit_frequency"]) == (1, 1 / 5)  # default mon-fri
 
     # carol is a team member with no activity: a row of zeros, no NaN
-    carol = wh.one("weekly.developer_velocity", developer_id="carol", period_start=date(2024, 3, 4))
+    carol = wh.one("weekly.developer_snapshot", developer_id="carol", period_start=date(2024, 3, 4))
     assert carol["commits_count"] == 0 and carol["avg_commit_size"] == 0.0 and carol["pr_throughput"] == 0.0
 
-    bots = wh.rows("select * from weekly.developer_velocity where developer_id like '%bot%' or developer_id = 'ci-runner'")
+    bots = wh.rows("select * from weekly.developer_snapshot where developer_id like '%bot%' or developer_id = 'ci-runner'")
     assert bots == []
 
-    next_week = wh.one("weekly.developer_velocity", developer_id="alice", period_start=date(2024, 3, 11))
+    next_week = wh.one("weekly.developer_snapshot", developer_id="alice", period_start=date(2024, 3, 11))
     assert (next_week["commits_count"], next_week["prs_merged"]) == (1, 1)
 
 
