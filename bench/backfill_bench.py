@@ -270,7 +270,8 @@ def phase_backfill(args) -> dict:
 STATEMENT_KINDS = [
     (r"^set timezone", "open/close"),
     (r"^(begin|commit|rollback)", "begin/commit"),
-    (r"^create temp table _model_rows", "model select into temp (+ sort)"),
+    (r"^create temp table _model_rows", "model select into temp (+ sort)"),  # the write path before 2026-11-29
+    (r"^insert into \S+ by name select \* from \(", "model select inserted into the table"),
     (r"^create or replace table", "table model: create or replace table as select"),
     (r"^select count\(\*\) from [\w.]+$", "row count"),
     (r"^delete from", "delete range"),
@@ -284,6 +285,10 @@ STATEMENT_KINDS = [
     (r"^select \* from .* limit \d+$", "preview"),
     (r"", "metadata/ddl"),
 ]
+
+
+# the statement that runs a period model's SELECT (old and new write paths)
+COMPUTE_KINDS = ("model select into temp (+ sort)", "model select inserted into the table")
 
 
 def _kind(sql: str) -> str:
@@ -674,8 +679,9 @@ def summarise(args, info: dict, phases: dict) -> tuple[dict, str]:
         # Per model
         models = list(next(iter(st.result["period_types"].values()))["models"])
         sel = st.result.get("select_only") or {}
-        lines.append("Statement seconds per model and period type: all statements / the model's SELECT into the "
-                     "temp table with its sort (in brackets: the rendered SELECT alone, no sort, no writes):")
+        lines.append("Statement seconds per model and period type: all statements / the statement that runs the "
+                     "model's SELECT (inserting into the table; before 2026-11-29 into a temp table) (in brackets: "
+                     "the rendered SELECT alone into a temp table, no writes):")
         lines.append("")
         lines.append("| model | " + " | ".join(PERIOD_TYPES) + " | total |")
         lines.append("|---|" + "---|" * (len(PERIOD_TYPES) + 1))
@@ -684,7 +690,7 @@ def summarise(args, info: dict, phases: dict) -> tuple[dict, str]:
             for pt in PERIOD_TYPES:
                 m = st.result["period_types"][pt]["models"][name]
                 tot += m["statement_seconds"]
-                compute = m["statements"].get("model select into temp (+ sort)", [0, 0.0])[1]
+                compute = sum(m["statements"].get(k, [0, 0.0])[1] for k in COMPUTE_KINDS)
                 so = sel.get(pt, {}).get(name)
                 cells.append(f"{m['statement_seconds']:.2f} / {compute:.2f}" + (f" ({so:.2f})" if so is not None else ""))
             lines.append(f"| {name} | " + " | ".join(cells) + f" | {tot:.2f} |")

@@ -3,7 +3,8 @@
 A table model is rebuilt whole (``create or replace`` in one transaction).
 A period model writes a range of periods atomically: in one transaction it
 deletes the range's rows, inserts what the model computes for the whole range
-in one statement, and records each partition in the ledger. The same code
+in one statement (straight into the table), and records each partition in
+the ledger. The same code
 serves one partition and a single-run backfill of thousands.
 """
 
@@ -107,40 +108,36 @@ def build_period_range(
 
     def run() -> None:
         con.execute(f"create schema if not exists {period_type}")
-        con.execute(f"create temp table _model_rows as {sql}")
-        try:
-            outside = con.execute(
-                f"select count(*) from _model_rows where period_start < ? or period_start >= ?", [start, end]
-            ).fetchall()[0][0]
-            if outside:
-                raise ModelRunError(f"{what}: the model produced {outside} rows outside the requested periods")
-            new_cols = _columns_of_temp(con)
-            if _table_exists(con, relation):
-                if _columns(con, relation) != new_cols:
-                    # The model's columns changed: its other partitions are
-                    # stale in shape too. Start the table over; the ledger
-                    # forgets them so sync-status shows what to backfill.
-                    con.execute(f"drop table {relation}")
-                    con.execute("delete from meta.partition_ledger where asset_key = ?", [asset_key])
-                    result.schema_reset = True
-            if not _table_exists(con, relation):
-                con.execute(f"create table {relation} as select * from _model_rows limit 0")
-            con.execute(f"delete from {relation} where period_start >= ? and period_start < ?", [start, end])
-            con.execute(f"insert into {relation} by name select * from _model_rows")
-            counts = dict(
-                con.execute("select cast(period_start as varchar), count(*) from _model_rows group by 1").fetchall()
-            )
-            result.rows_per_partition = {k: counts.get(k, 0) for k in keys}
-            result.row_count = sum(counts.values())
-            now = datetime.now(timezone.utc).replace(tzinfo=None)
-            # one statement for the whole range (executemany is a statement per period)
-            con.execute(
-                "insert or replace into meta.partition_ledger "
-                "select ?, ?, unnest(?::varchar[]), ?, ?, unnest(?::bigint[])",
-                [asset_key, period_type, keys, run_id, now, [result.rows_per_partition[k] for k in keys]],
-            )
-        finally:
-            con.execute("drop table if exists _model_rows")
+        new_cols = [(r[0], r[1]) for r in con.execute(f"describe {sql}").fetchall()]  # binds, does not run
+        if _table_exists(con, relation) and _columns(con, relation) != new_cols:
+            # The model's columns changed: its other partitions are stale in
+            # shape too. Start the table over; the ledger forgets them so
+            # sync-status shows what to backfill.
+            con.execute(f"drop table {relation}")
+            con.execute("delete from meta.partition_ledger where asset_key = ?", [asset_key])
+            result.schema_reset = True
+        if not _table_exists(con, relation):
+            con.execute(f"create table {relation} as select * from ({sql}) as m limit 0")
+        con.execute(f"delete from {relation} where period_start >= ? and period_start < ?", [start, end])
+        # straight into the table (no temp copy of the rows): the range was
+        # emptied above, so every row now in it is new, and a row the model
+        # put outside it shows as inserted but not in the range
+        inserted = con.execute(f"insert into {relation} by name select * from ({sql}) as m").fetchall()[0][0]
+        counts = dict(con.execute(
+            f"select cast(period_start as varchar), count(*) from {relation} "
+            "where period_start >= ? and period_start < ? group by 1", [start, end]).fetchall())
+        outside = inserted - sum(counts.values())
+        if outside:
+            raise ModelRunError(f"{what}: the model produced {outside} rows outside the requested periods")
+        result.rows_per_partition = {k: counts.get(k, 0) for k in keys}
+        result.row_count = sum(counts.values())
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        # one statement for the whole range (executemany is a statement per period)
+        con.execute(
+            "insert or replace into meta.partition_ledger "
+            "select ?, ?, unnest(?::varchar[]), ?, ?, unnest(?::bigint[])",
+            [asset_key, period_type, keys, run_id, now, [result.rows_per_partition[k] for k in keys]],
+        )
 
     ensure_meta(con)
     _in_transaction(con, what, run)
@@ -156,10 +153,6 @@ def _table_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
             [schema, name],
         ).fetchall()[0][0]
     )
-
-
-def _columns_of_temp(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    return [(r[0], r[1]) for r in con.execute("describe _model_rows").fetchall()]
 
 
 @dataclass
