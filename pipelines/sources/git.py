@@ -183,6 +183,7 @@ _FILE_SCHEMA = pa.schema([
     ("status", pa.string()),
     ("additions", pa.int64()),
     ("deletions", pa.int64()),
+    ("previous_path", pa.string()),
 ])
 _CONTENT_SCHEMA = pa.schema([
     ("repository", pa.string()),
@@ -487,6 +488,7 @@ def _rows(entry: _LogEntry, repository: str, on_default_branch: bool,
         return None, []
     parent_count = len(entry.parents.split())
     paths = list(entry.files) + [p for p in entry.statuses if p not in entry.files]
+    renamed_from = {path: old for status, _, _, old, path in entry.raw if status == "R" and old is not None}
     files = [
         {
             "repository": repository,
@@ -495,6 +497,7 @@ def _rows(entry: _LogEntry, repository: str, on_default_branch: bool,
             "status": _STATUS.get(entry.statuses.get(path, ""), None),
             "additions": entry.files.get(path, (None, None))[0],
             "deletions": entry.files.get(path, (None, None))[1],
+            "previous_path": renamed_from.get(path),
         }
         for path in paths
     ]

@@ -65,8 +65,11 @@ create table if not exists raw.commit_files (
     status          varchar,
     additions       integer,
     deletions       integer,
+    previous_path   varchar,          -- a renamed file's old path (status 'renamed')
     primary key (repository, sha, path)
 );
+-- warehouses created before previous_path existed
+alter table raw.commit_files add column if not exists previous_path varchar;
 
 create table if not exists raw.pull_requests (
     repository      varchar not null,

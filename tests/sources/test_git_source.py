@@ -196,6 +196,9 @@ def test_ingests_exactly_the_commits_reachable_from_head(con, repo):
 
     assert commits(con) == expected_commits(s)  # the wip branch is not reachable from HEAD
     assert files(con) == expected_files(s)
+    # a rename keeps its old path
+    assert con.execute("select sha, path, previous_path from raw.commit_files where previous_path is not null"
+                       ).fetchall() == [(s["c2"], "lib/app.py", "src/app.py")]
     assert (report.commits_seen, report.commits_inserted, report.commits_updated) == (5, 5, 0)
     assert (report.files_seen, report.files_inserted, report.files_updated) == (6, 6, 0)
     assert report.warnings == [] and report.full_walk and report.head == s["c5"]

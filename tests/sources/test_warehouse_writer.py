@@ -201,3 +201,17 @@ def test_connect_writer_sets_utc_and_bounds_duckdb_memory(tmp_path):
         con.close()
     with pytest.raises(ValueError, match="memory limit"):
         connect_writer(tmp_path / "bad.duckdb", memory_limit="plenty")
+
+
+def test_a_warehouse_from_before_previous_path_gains_the_column_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema raw")
+    con.execute("create table raw.commit_files (repository varchar not null, sha varchar not null, "
+                "path varchar not null, status varchar, additions integer, deletions integer, "
+                "primary key (repository, sha, path))")
+    con.execute("insert into raw.commit_files values ('acme/api', 'a1', 'x.py', 'added', 3, 0)")
+    ensure_raw_schema(con)
+    ensure_raw_schema(con)  # idempotent
+    assert con.execute("select * from raw.commit_files").fetchall() == [("acme/api", "a1", "x.py", "added", 3, 0, None)]
+    con.close()

@@ -17,7 +17,8 @@ rows are committed, so a crash followed by a re-run gives the same rows):
 6. dependency manifests (``raw.file_contents``): for every commit file that
    is a manifest (:func:`pipelines.sources.manifests.manifest_ecosystem`)
    and has no content row yet, ``/contents/{path}?ref={sha}`` (a removed
-   file gets a NULL row without a request). Skipped with commit details.
+   file, and the old path of a renamed one, gets a NULL row without a
+   request). Skipped with commit details.
 
 Then teams and members (``teams_from_github``) and ``/users/{login}`` for
 accounts seen for the first time (type, for bot detection).
@@ -840,8 +841,19 @@ class _GithubIngest:
 
     # -- dependency manifests --------------------------------------------------
 
-    _CONTENTS_BACKLOG = """
-        from raw.commit_files f
+    # The manifests a commit touched: its files, and the old path of a file it
+    # renamed away (as removed: that manifest ends there), unless the commit
+    # also wrote a file at that path.
+    _TOUCHED_PATHS = """
+        (select repository, sha, path, status from raw.commit_files
+         union all
+         select o.repository, o.sha, o.previous_path, 'removed' from raw.commit_files o
+         where o.status = 'renamed' and o.previous_path is not null
+           and not exists (select 1 from raw.commit_files n
+                           where n.repository = o.repository and n.sha = o.sha and n.path = o.previous_path))
+    """
+    _CONTENTS_BACKLOG = f"""
+        from {_TOUCHED_PATHS} f
         join raw.commits c on c.repository = f.repository and c.sha = f.sha
         where f.repository = ? and regexp_matches(f.path, ?)
           and not exists (select 1 from raw.file_contents x
@@ -857,7 +869,8 @@ class _GithubIngest:
         The backlog (commit files whose name passes the SQL prefilter and
         :func:`manifest_ecosystem`, without a content row or a gap cursor) is
         read in (sha, path) order one batch at a time, as the commit details
-        are. A removed file gets a NULL row and no request; a file GitHub does
+        are. A removed file (or the old path of a renamed one) gets a NULL row
+        and no request; a file GitHub does
         not give (404...) a gap and a ``contents/{sha}/{path}`` cursor, so it
         is not asked for again.
         """

@@ -67,6 +67,7 @@ ARROW_TYPES: dict[str, dict[str, pa.DataType]] = {
         "status": pa.string(),
         "additions": pa.int32(),
         "deletions": pa.int32(),
+        "previous_path": pa.string(),
     },
     "pull_requests": {
         "repository": pa.string(),
@@ -260,6 +261,7 @@ def commit_file_rows(repository: str, sha: str, files: list[dict]) -> list[dict[
             "status": f.get("status"),
             "additions": f.get("additions"),
             "deletions": f.get("deletions"),
+            "previous_path": f.get("previous_filename"),
         }
         for f in files
         if f.get("filename")

@@ -199,3 +199,55 @@ def test_budget_counts_the_manifest_backlog():
     # go.mod has a gap cursor, Go.mod is not a manifest.
     assert est.requests["manifest_contents"] == 4
     assert no_details.requests["manifest_contents"] == 0
+
+
+def test_a_manifest_renamed_away_ends_at_that_commit():
+    """GitHub lists a rename once, under the new path with ``previous_filename``:
+    the old path gets a NULL row (its dependencies end there) and no request,
+    the new path its content, and a rename from or to a non-manifest nothing
+    extra. A path renamed away and written again in the same commit is present."""
+    sha = "3" * 40
+    c3 = _commit(sha, "2024-03-03T08:00:00Z", "2024-03-03T08:30:00Z")
+
+    def renamed(new: str, old: str) -> dict:
+        return dict(_file(new, status="renamed"), previous_filename=old)
+
+    with ReplayServer() as server:
+        server.add_json(f"/repos/{REPO}", {
+            "id": 4242, "full_name": REPO, "fork": False, "default_branch": "main",
+            "owner": {"login": "acme", "id": 1, "type": "User"},
+        })
+        server.add_json(f"/repos/{REPO}/commits", [c3])
+        server.add_json(f"/repos/{REPO}/pulls", [])
+        server.add_json(f"/repos/{REPO}/pulls/comments", [])
+        server.add_json(f"/repos/{REPO}/commits/{sha}", dict(c3, stats={"additions": 4, "deletions": 4}, files=[
+            renamed("app/package.json", "package.json"),      # old path: NULL; new path: fetched
+            renamed("docs/deps.txt", "requirements.txt"),     # to a non-manifest: the old path ends
+            renamed("go.mod", "notes/go.txt"),                # from a non-manifest: only go.mod
+            renamed("Cargo.toml", "rust/Cargo.toml"),         # old path also written below: present
+            _file("rust/Cargo.toml", status="added"),
+        ]))
+        contents = f"/repos/{REPO}/contents"
+        for path, text in [("app/package.json", PACKAGE_JSON), ("go.mod", "module acme/widgets\n"),
+                           ("Cargo.toml", '[package]\nname = "w"\n'), ("rust/Cargo.toml", '[package]\nname = "r"\n')]:
+            server.add(f"{contents}/{path}", _exchange(_contents(path, text.encode())), query=f"ref={sha}")
+        con = duckdb.connect()
+        report = run(con, server.url, ws=workspace({"repo": REPO}), since=datetime(2024, 1, 1))
+        asked = sorted(s.path for s in server.requests_to(r"/contents/"))
+
+    assert report.completed and report.gap_counts() == {}
+    assert asked == [f"/repos/{REPO}/contents/{p}"
+                     for p in ("Cargo.toml", "app/package.json", "go.mod", "rust/Cargo.toml")]
+    t = datetime(2024, 3, 3, 8, 30)
+    assert _rows(con) == [
+        ("Cargo.toml", sha, t, True, '[package]\nname = "w"\n'),
+        ("app/package.json", sha, t, True, PACKAGE_JSON),
+        ("go.mod", sha, t, True, "module acme/widgets\n"),
+        ("package.json", sha, t, True, None),
+        ("requirements.txt", sha, t, True, None),
+        ("rust/Cargo.toml", sha, t, True, '[package]\nname = "r"\n'),
+    ]
+    # the rename is kept on the commit file itself
+    assert con.execute("select path, previous_path from raw.commit_files where status = 'renamed' order by path"
+                       ).fetchall() == [("Cargo.toml", "rust/Cargo.toml"), ("app/package.json", "package.json"),
+                                        ("docs/deps.txt", "requirements.txt"), ("go.mod", "notes/go.txt")]
