@@ -51,6 +51,20 @@ def snapshot_code(ref: str) -> tuple[Path, str]:
     return dest, sha
 
 
+def from_backfill_arguments(p, what: str) -> None:
+    """``--from`` (a backfill benchmark's work dir) and ``--code`` for a script that works on a copy of it."""
+    p.add_argument("--from", dest="src", default=str(OUT / "backfill-1000x365"),
+                   help=f"a backfill benchmark work dir whose {what} to copy")
+    p.add_argument("--code", metavar="REF", help="benchmark a git ref (default: the working tree)")
+
+
+def use_code(ref: str | None) -> None:
+    """Import ``pipelines`` from a snapshot of ``ref`` (None: the working tree)."""
+    if ref:
+        code, _ = snapshot_code(ref)
+        sys.path.insert(0, str(code))
+
+
 # -- memory -----------------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT, snapshot_code  # noqa: E402
+from _common import OUT, from_backfill_arguments, use_code  # noqa: E402
 
 START = date(2024, 1, 1)
 
@@ -192,14 +192,10 @@ EXPERIMENTS = {"ledger": exp_ledger, "write-path": exp_write_path, "import-ctes"
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("which", nargs="*", default=["all"], help=f"all or any of: {', '.join(EXPERIMENTS)}")
-    p.add_argument("--from", dest="src", default=str(OUT / "backfill-1000x365"),
-                   help="a backfill benchmark work dir whose warehouse to copy")
+    from_backfill_arguments(p, "warehouse")
     p.add_argument("--days", type=int, default=365)
-    p.add_argument("--code", metavar="REF", help="render the models of a git ref (default: the working tree)")
     args = p.parse_args(argv)
-    if args.code:
-        code, _ = snapshot_code(args.code)
-        sys.path.insert(0, str(code))
+    use_code(args.code)
     from datetime import timedelta
 
     import duckdb
