@@ -46,7 +46,8 @@ would cost the history's time and undo the held-back days. The upserts of
 the delivered rows stand in for the source's writes and are part of the
 end-to-end figures. ``--publish`` (default) also times one
 ``Runner.publish()`` after 3 and after 4 (not in the end-to-end figures; the
-daemon's ``publish_after_success`` publishes once per successful period run).
+daemon's ``publish_after_success`` publishes once, after the last period run
+of a late-data batch).
 
 Results: <work>/results.json and summary.md, printed at the end;
 ``--summarise`` re-renders them.
@@ -619,7 +620,7 @@ def _runs_table(runs: list[dict], following: dict) -> dict:
     return out
 
 
-CHECKS = "(freshness checks)"
+CHECKS = "(other steps)"  # steps that are not a model's (none since the period jobs leave out freshness checks)
 
 
 def _per_model_steps(runs: list[dict]) -> dict[str, float]:
@@ -875,7 +876,7 @@ def summarise(args, info: dict, phases: dict, days: dict) -> tuple[dict, str]:
         if pub:
             n = len([x for x in r["runs"] if x["kind"] == "period"])
             L.append(f"Publish after it: {fmt_s(pub[0]['seconds'])} ({fmt_s(pub[0]['cpu_seconds'])} CPU); the "
-                     f"daemon's publish_after_success would publish after each of the {n} period runs.")
+                     f"daemon's publish_after_success publishes once, after the last of the {n} period runs.")
             L.append("")
     # per model: Dagster step seconds summed over period types
     cols = [(n, ph) for n, ph in (("history", hist), ("one day", one), ("late day", late)) if ph is not None]
@@ -884,8 +885,7 @@ def summarise(args, info: dict, phases: dict, days: dict) -> tuple[dict, str]:
         following = (late or one).result.get("following", {})
         models = sorted({m for v in per.values() for m in v}, key=lambda m: (m == CHECKS, -per.get(
             "late day", {}).get(m, 0.0), m))
-        L.append("Dagster step seconds per model, all period types (\"as of\" models marked *; the freshness checks "
-                 "are asset-check steps Dagster adds to every period run):")
+        L.append("Dagster step seconds per model, all period types (\"as of\" models marked *):")
         L.append("")
         L.append("| model | " + " | ".join(n for n, _ in cols) + " |")
         L.append("|---|" + "---|" * len(cols))
