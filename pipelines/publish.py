@@ -50,13 +50,16 @@ SERVED_EXTRA = ("meta.partition_ledger", "meta.sync_status", "config.workspaces"
 
 # Per workspace, period asset and type: the latest computed partition, the
 # last ingest and how far the data lags behind (hours from the end of the
-# latest computed period to the publish).
+# latest computed period to the publish). Only the assets the project has
+# now: the ledger keeps the rows of a model that was removed or became
+# ephemeral.
 SYNC_STATUS_SQL = """
 create or replace table meta.sync_status as
 with latest as (
     select asset_key as asset, period_type, max(partition_key) as latest_partition,
            arg_max(computed_at, partition_key) as computed_at
     from meta.partition_ledger
+    where asset_key in (select unnest(?::varchar[]))
     group by 1, 2
 ),
 last_ingest as (
@@ -130,7 +133,7 @@ def publish(con: duckdb.DuckDBPyConnection, project: ModelProject, serving_dir: 
     tmp = serving_dir / f".v{version:06d}.duckdb.tmp"
     tmp.unlink(missing_ok=True)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    _write_sync_status(con, now)
+    _write_sync_status(con, now, [f"{pt}/{m.name}" for m in project.period_models() for pt in PERIOD_TYPES])
     relations = served_relations(con, project)
     period_relations = {m.relation(pt): f"{pt}/{m.name}" for m in project.period_models() if m.serve
                         for pt in PERIOD_TYPES}
@@ -249,7 +252,7 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: st
     ).fetchall()
 
 
-def _write_sync_status(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+def _write_sync_status(con: duckdb.DuckDBPyConnection, now: datetime, asset_keys: list[str]) -> None:
     from .late_data import STATE_DDL
     from .modeling.materialize import ensure_meta
 
@@ -257,7 +260,7 @@ def _write_sync_status(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
     con.execute(STATE_DDL)
     con.execute("create schema if not exists config")
     con.execute("create table if not exists config.workspaces (workspace_id varchar)")
-    con.execute(SYNC_STATUS_SQL, [now])
+    con.execute(SYNC_STATUS_SQL, [asset_keys, now])
 
 
 def _order_by(con: duckdb.DuckDBPyConnection, relation: str) -> str:

@@ -101,12 +101,20 @@ def test_a_publish_after_a_recomputed_week_replaces_only_that_week(deployment):
 def test_without_the_previous_version_file_everything_is_copied(deployment):
     devlens = deployment.devlens
     con = duckdb.connect(str(devlens.warehouse_path))
+    # a ledger row of a model that no longer has an asset (the category models became ephemeral)
+    con.execute("insert into meta.partition_ledger values "
+                "('weekly/developer_velocity', 'weekly', '2024-01-08', 'old', timestamp '2024-01-15', 6)")
     publish(con, devlens.project, devlens.serving_dir)
     serving_file(devlens).unlink()
     again = publish(con, devlens.project, devlens.serving_dir)
     con.close()
     assert not again.incremental and set(again.modes.values()) == {"copied"}
     assert_serves_the_warehouse(devlens)
+    served = duckdb.connect(str(serving_file(devlens)), read_only=True)
+    assets = {a for (a,) in served.execute("select distinct asset from meta.sync_status").fetchall()}
+    served.close()
+    # sync-status lists the assets there are, not the ledger's leftovers
+    assert "weekly/developer_snapshot" in assets and "weekly/developer_velocity" not in assets
 
 
 def test_a_store_grown_past_its_last_full_copy_is_copied_afresh(deployment, monkeypatch):
