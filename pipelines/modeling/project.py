@@ -57,7 +57,9 @@ class ModelProject:
         model = self.models[name]
         if model.period_scoped and (period_type is None or start is None or end is None):
             raise ValueError(f"{name} is period-scoped: give period_type, start and end")
-        ctx = RenderContext(period_type, start or self.calendar.start, end or self.calendar.start)
+        return self._render(model, RenderContext(period_type, start or self.calendar.start, end or self.calendar.start))
+
+    def _render(self, model: Model, ctx: RenderContext) -> str:
         try:
             return render_model(model, self.env, self.calendar, self.models, ctx)
         except UnknownRef as e:
@@ -84,15 +86,8 @@ class ModelProject:
         """The model alone (an ephemeral ref stays the placeholder relation
         ``ephemeral.<name>``), to find its direct dependencies."""
         p = self.calendar.first_period("weekly")
-        ctx = RenderContext("weekly" if model.period_scoped else None, p.start, p.end, inline_ephemerals=False)
-        try:
-            return render_model(model, self.env, self.calendar, self.models, ctx)
-        except UnknownRef as e:
-            raise ModelError(f"{self._where(model)}:{_line_of(model.source, e.name)}: {e}") from None
-        except jinja2.TemplateSyntaxError as e:
-            raise ModelError(f"{self._where(model)}:{e.lineno}: template error: {e.message}") from None
-        except jinja2.UndefinedError as e:
-            raise ModelError(f"{self._where(model)}:{_template_line(e)}: {e.message}") from None
+        return self._render(model, RenderContext("weekly" if model.period_scoped else None, p.start, p.end,
+                                                 inline_ephemerals=False))
 
     # --- dependencies ---------------------------------------------------------
     def _dependencies(self, model: Model) -> Dependencies:
