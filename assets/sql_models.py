@@ -31,12 +31,11 @@ def period_key(period_type: str, model: Model) -> dg.AssetKey:
     return dg.AssetKey([period_type, model.name])
 
 
-def _column_schema(model: Model, columns: list[tuple[str, str]] | None = None) -> dg.TableSchema:
+def _column_schema(docs: dict[str, str], columns: list[tuple[str, str]] | None = None) -> dg.TableSchema:
+    """The columns written (or, before a run, those described) with their descriptions."""
     if columns is None:
-        return dg.TableSchema(columns=[dg.TableColumn(n, "", description=d) for n, d in model.columns.items()])
-    return dg.TableSchema(
-        columns=[dg.TableColumn(n, t.lower(), description=model.columns.get(n)) for n, t in columns]
-    )
+        return dg.TableSchema(columns=[dg.TableColumn(n, "", description=d) for n, d in docs.items()])
+    return dg.TableSchema(columns=[dg.TableColumn(n, t.lower(), description=docs.get(n)) for n, t in columns])
 
 
 def _check_specs(model: Model, key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -99,7 +98,8 @@ def build_table_asset(devlens: DevLens, model: Model) -> dg.AssetsDefinition:
         code_version=devlens.code_version(model.name),
         pool=WRITER_POOL,
         check_specs=_check_specs(model, key),
-        metadata={"dagster/column_schema": _column_schema(model), "grain": model.grain, "sql": str(model.path)},
+        metadata={"dagster/column_schema": _column_schema(devlens.project.column_docs(model.name)),
+                  "grain": model.grain, "sql": str(model.path)},
         kinds={"duckdb", "sql"},
     )
     def _table(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -108,7 +108,7 @@ def build_table_asset(devlens: DevLens, model: Model) -> dg.AssetsDefinition:
             checks = run_checks(con, model, result.relation, reconcile=devlens.project.render_checks(model.name))
             preview = _preview(con, result.relation, "true", [])
         context.log.info(f"{result.relation}: {result.row_count} rows")
-        return _result(model, result, checks, preview, key)
+        return _result(devlens.project.column_docs(model.name), result, checks, preview, key)
 
     return _table
 
@@ -128,7 +128,7 @@ def build_period_asset(devlens: DevLens, model: Model, period_type: str) -> dg.A
         pool=WRITER_POOL,
         check_specs=_check_specs(model, key),
         metadata={
-            "dagster/column_schema": _column_schema(model),
+            "dagster/column_schema": _column_schema(devlens.project.column_docs(model.name)),
             "grain": model.grain,
             "sql": str(model.path),
             "served": model.serve,
@@ -173,7 +173,7 @@ def build_period_asset(devlens: DevLens, model: Model, period_type: str) -> dg.A
                 context.log.warning(
                     f"{relation} changed columns: its other partitions were dropped; backfill the full range"
                 )
-        return _result(model, total, checks, preview, key, periods=periods)
+        return _result(devlens.project.column_docs(model.name), total, checks, preview, key, periods=periods)
 
     return _period
 
@@ -196,11 +196,11 @@ def _merge_outcomes(outcomes):
     return list(merged.values())
 
 
-def _result(model, result: BuildResult, checks, preview, key, periods: list[Period] | None = None
+def _result(docs: dict[str, str], result: BuildResult, checks, preview, key, periods: list[Period] | None = None
             ) -> dg.MaterializeResult:
     metadata: dict = {
         "dagster/row_count": result.row_count,
-        "dagster/column_schema": _column_schema(model, result.columns),
+        "dagster/column_schema": _column_schema(docs, result.columns),
         "table": result.relation,
         "preview": preview,
     }

@@ -76,3 +76,23 @@ def test_period_runs_leave_the_freshness_checks_to_their_sensor(defs):
     assert list(subset.graph.node_dict) == ["weekly__developer_snapshot"]
     # the freshness check exists: the sensor evaluates it
     assert any(c.asset_key == key for ac in defs.asset_checks for c in ac.check_keys)
+
+
+def test_the_snapshot_asset_is_fed_by_staging_and_describes_its_category_columns(defs):
+    """The category models are ephemeral: no asset of their own; developer_snapshot
+    depends on the staging tables they read and shows their column descriptions."""
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert "weekly/developer_snapshot" in keys
+    assert not {f"weekly/developer_{c}" for c in ("velocity", "efficiency", "quality", "sustainability",
+                                                  "collaboration", "periods")} & keys
+    key = dg.AssetKey(["weekly", "developer_snapshot"])
+    parents = {k.to_user_string() for k in graph.get(key).parent_keys}
+    # read by the spine (stg_developer_days), by velocity (stg_developer_settings) and by sustainability
+    assert {"staging/stg_developer_days", "staging/stg_developer_settings",
+            "staging/stg_developer_local_dates"} <= parents
+    schema = graph.get(key).metadata["dagster/column_schema"]
+    docs = {c.name: c.description for c in schema.columns}
+    assert docs["commits_count"].startswith("counted commits")  # from developer_velocity.sql
+    assert docs["knowledge_sharing_score"].startswith("review_given_count /")  # from developer_collaboration.sql
+    assert docs["is_active"]  # its own

@@ -164,6 +164,14 @@ class ModelProject:
         visit(name)
         return out
 
+    def column_docs(self, name: str) -> dict[str, str]:
+        """The column descriptions of ``name``'s header, and for the columns it
+        does not describe, those of the ephemeral models it inlines."""
+        docs: dict[str, str] = {}
+        for n in self.ephemerals_of(name):
+            docs.update(self.models[n].columns)
+        return {**docs, **self.models[name].columns}
+
     def materialized_deps(self, name: str) -> Dependencies:
         """``name``'s dependencies with each ephemeral model replaced by its own:
         the tables the model's statement reads."""
