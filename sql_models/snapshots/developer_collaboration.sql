@@ -11,6 +11,8 @@ columns:
   review_given_count: counted reviews the developer submitted in the period
   review_received_count: counted reviews others submitted in the period on the developer's PRs
   knowledge_sharing_score: review_given_count / (review_given_count + review_received_count)
+  n_reviewed_prs: distinct PRs the developer reviewed in the period
+  n_cross_team_reviewed_prs: of those, the PRs whose author shares no team with the developer
 --- */
 with
 

@@ -15,6 +15,17 @@ columns:
   pr_merge_rate: among the developer's PRs closed in the period, the share merged
   first_commit_to_merge_hours: mean over merged PRs with listed commits of merged_at - first commit authored_at
   rework_ratio: over merged PRs, commits authored after the first review / all their commits
+  n_merged_prs: the developer's PRs with merged_at in the period
+  sum_cycle_seconds: over them, merged_at - created_at, in seconds
+  n_reviewed_merged_prs: of them, those with a first review at or before the merge
+  sum_first_review_seconds: over those, first review - created_at, in seconds
+  sum_pr_size: over the merged PRs, additions + deletions
+  n_merged_prs_with_commits: merged PRs with listed commits
+  sum_first_commit_to_merge_seconds: over those, merged_at - first commit authored_at, in seconds
+  n_merged_pr_commits: the commits of the merged PRs
+  n_rework_commits: of those, commits authored after their PR's first review
+  n_closed_prs: the developer's PRs with closed_at in the period (merged or not)
+  n_closed_prs_merged: of those, the merged ones
 --- */
 with
 

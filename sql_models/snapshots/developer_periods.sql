@@ -12,6 +12,10 @@ unique_key: [workspace_id, developer_id, period_type, period_start]
 columns:
   period_end: exclusive end of the period (UTC midnight)
   is_active: the developer had an activity event (METRICS.md §8.6) in the period
+  workspace_id: the workspace
+  developer_id: the developer (lower-cased login, after the identity map)
+  period_type: daily | weekly | biweekly | monthly
+  period_start: first UTC day of the period
 --- */
 {%- set day_counts = ['commits_count', 'n_weekend_commits', 'n_late_night_commits', 'review_given_count',
                       'review_received_count', 'n_review_comments_given', 'n_turnaround_prs'] %}

@@ -10,6 +10,12 @@ columns:
   avg_review_depth: counted inline comments the developer wrote in the period / counted reviews the developer submitted in the period
   review_turnaround_hours: mean over PRs whose first counted review by the developer (across all time) falls in the period, of that review's submitted_at - PR created_at
   self_merge_rate: among the developer's PRs merged in the period, the share with no counted APPROVED review at or before merged_at
+  n_participation_prs: the denominator of review_participation_rate
+  n_participated_prs: its numerator, the PRs of n_participation_prs the developer reviewed in the period
+  n_review_comments_given: counted inline review comments the developer wrote in the period
+  n_turnaround_prs: PRs whose first counted review by the developer (across all time) falls in the period
+  sum_turnaround_seconds: over those, that review's submitted_at - PR created_at, in seconds
+  n_self_merged_prs: the developer's PRs merged in the period with no counted APPROVED review at or before merged_at
 --- */
 with
 

@@ -13,6 +13,8 @@ columns:
   longest_streak_days: longest run of consecutive local dates with any activity event
   avg_daily_active_hours: distinct (local date, local hour) pairs with activity / distinct local dates with activity
   focus_score: share of counted commits in the developer's most-committed repository
+  n_weekend_commits: counted commits on a local weekday that is not one of the developer's working days
+  n_late_night_commits: counted commits with local hour 22:00-05:59
 --- */
 with
 
