@@ -104,3 +104,9 @@ def test_a_failing_statement_names_the_model_and_range_and_rolls_back(con, tmp_p
     with pytest.raises(ModelRunError, match=r"model weekly_n \(weekly, 2024-01-01 to 2024-01-29\): .*Conversion"):
         build_period_range(con, broken, "weekly_n", "weekly", date(2024, 1, 1), date(2024, 1, 29), "run-2")
     assert table(con) == before
+
+
+def test_a_model_ending_in_a_line_comment(con, tmp_path):
+    p = project(tmp_path, COUNT.rstrip("\n") + "\n-- the last line is a comment, without a newline")
+    r = build_period_range(con, p, "weekly_n", "weekly", date(2024, 1, 1), date(2024, 1, 8), "run-1")
+    assert r.row_count == 1 and table(con) == [("ann", date(2024, 1, 1), 2)]

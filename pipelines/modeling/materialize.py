@@ -80,7 +80,7 @@ def build_table(con: duckdb.DuckDBPyConnection, project: ModelProject, name: str
 
     def run() -> int:
         con.execute(f"create schema if not exists {model.folder}")
-        con.execute(f"create or replace table {relation} as select * from ({sql}) as m{order}")
+        con.execute(f"create or replace table {relation} as select * from (\n{sql}\n) as m{order}")
         return con.execute(f"select count(*) from {relation}").fetchall()[0][0]
 
     count = _in_transaction(con, f"model {name}", run)
@@ -117,12 +117,12 @@ def build_period_range(
             con.execute("delete from meta.partition_ledger where asset_key = ?", [asset_key])
             result.schema_reset = True
         if not _table_exists(con, relation):
-            con.execute(f"create table {relation} as select * from ({sql}) as m limit 0")
+            con.execute(f"create table {relation} as select * from (\n{sql}\n) as m limit 0")
         con.execute(f"delete from {relation} where period_start >= ? and period_start < ?", [start, end])
         # straight into the table (no temp copy of the rows): the range was
         # emptied above, so every row now in it is new, and a row the model
         # put outside it shows as inserted but not in the range
-        inserted = con.execute(f"insert into {relation} by name select * from ({sql}) as m").fetchall()[0][0]
+        inserted = con.execute(f"insert into {relation} by name select * from (\n{sql}\n) as m").fetchall()[0][0]
         counts = dict(con.execute(
             f"select cast(period_start as varchar), count(*) from {relation} "
             "where period_start >= ? and period_start < ? group by 1", [start, end]).fetchall())
