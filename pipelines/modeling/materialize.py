@@ -193,7 +193,7 @@ def run_checks(
         n = count(f"select count(*) from {relation} where ({where}) and {col} is distinct from ({expr})")
         out.append(CheckOutcome(f"{col}_definition", n == 0, n, f"{col} = {expr}"))
     for name, query in reconcile:
-        n = con.execute(f"select count(*) from ({query}) as violations").fetchall()[0][0]
+        n = con.execute(f"select count(*) from (\n{query}\n) as violations").fetchall()[0][0]
         out.append(CheckOutcome(name, n == 0, n, "rows violating the reconciliation"))
     return out
 
