@@ -158,6 +158,23 @@ def cmd_publish(args) -> int:
     return 0
 
 
+def cmd_prune(args) -> int:
+    from .modeling.prune import find_orphans, prune
+
+    devlens = _devlens(args)
+    with devlens.writer() as con:
+        orphans = find_orphans(con, devlens.project)
+        if args.apply and orphans:
+            prune(con, orphans)
+    verb = "dropped" if args.apply else "would drop (run with --apply)"
+    lines = [f"{verb}: {o.relation}" + ("" if o.table_exists else " (no table left)")
+             + f", {o.ledger_rows} ledger rows" for o in orphans] or ["nothing to prune"]
+    _print(args, "\n".join(lines), {"applied": bool(args.apply), "orphans": [
+        {"asset_key": o.asset_key, "table": o.relation, "table_exists": o.table_exists, "ledger_rows": o.ledger_rows}
+        for o in orphans]})
+    return 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -279,6 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("sync", cmd_sync, "ingest, then recompute exactly the partitions the new data touched, then publish")
 
     add("publish", cmd_publish, "publish the served tables as a new data version")
+
+    p = add("prune", cmd_prune, "list (or with --apply drop) the tables and ledger rows of period models "
+                                "that no longer exist, e.g. after an upgrade")
+    p.add_argument("--apply", action="store_true", help="drop them (default: only list them)")
 
     p = add("serve", cmd_serve, "serve the read-only API", json_flag=False)
     p.add_argument("--host", default="127.0.0.1")
