@@ -43,16 +43,11 @@ reviewed_pr_teams as (
 
 sums as (
     select
-        developer_periods.workspace_id,
-        developer_periods.developer_id,
-        developer_periods.period_type,
-        developer_periods.period_start,
-        developer_periods.period_end,
+        -- the spine, with the period's day-grain sums (developer_periods.sql)
+        developer_periods.*,
         coalesce(collaborators.unique_collaborators, 0) as unique_collaborators,
         coalesce(reviewed_pr_teams.n_reviewed_prs, 0) as n_reviewed_prs,
-        coalesce(reviewed_pr_teams.n_cross_team_reviewed_prs, 0) as n_cross_team_reviewed_prs,
-        developer_periods.review_given_count,
-        developer_periods.review_received_count
+        coalesce(reviewed_pr_teams.n_cross_team_reviewed_prs, 0) as n_cross_team_reviewed_prs
     from developer_periods
     left join collaborators using (workspace_id, developer_id, period_start)
     left join reviewed_pr_teams using (workspace_id, developer_id, period_start)

@@ -65,11 +65,8 @@ closed as (
 
 sums as (
     select
-        developer_periods.workspace_id,
-        developer_periods.developer_id,
-        developer_periods.period_type,
-        developer_periods.period_start,
-        developer_periods.period_end,
+        -- the spine, with the period's day-grain sums (developer_periods.sql)
+        developer_periods.*,
         coalesce(merged.n_merged_prs, 0) as n_merged_prs,
         coalesce(merged.sum_cycle_seconds, 0) as sum_cycle_seconds,
         coalesce(merged.n_reviewed_merged_prs, 0) as n_reviewed_merged_prs,

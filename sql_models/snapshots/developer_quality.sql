@@ -93,17 +93,10 @@ self_merges as (
 
 sums as (
     select
-        developer_periods.workspace_id,
-        developer_periods.developer_id,
-        developer_periods.period_type,
-        developer_periods.period_start,
-        developer_periods.period_end,
+        -- the spine, with the period's day-grain sums (developer_periods.sql)
+        developer_periods.*,
         coalesce(participation_denominator.n_participation_prs, 0) as n_participation_prs,
         coalesce(participated.n_participated_prs, 0) as n_participated_prs,
-        developer_periods.n_review_comments_given,
-        developer_periods.review_given_count,
-        developer_periods.n_turnaround_prs,
-        developer_periods.sum_turnaround_seconds,
         coalesce(self_merges.n_merged_prs, 0) as n_merged_prs,
         coalesce(self_merges.n_self_merged_prs, 0) as n_self_merged_prs
     from developer_periods

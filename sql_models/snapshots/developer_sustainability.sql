@@ -105,14 +105,8 @@ shared_hours as (
 
 sums as (
     select
-        developer_periods.workspace_id,
-        developer_periods.developer_id,
-        developer_periods.period_type,
-        developer_periods.period_start,
-        developer_periods.period_end,
-        developer_periods.commits_count,
-        developer_periods.n_weekend_commits,
-        developer_periods.n_late_night_commits,
+        -- the spine, with the period's day-grain sums (developer_periods.sql)
+        developer_periods.*,
         coalesce(active_time.longest_streak_days, 0) as longest_streak_days,
         {{ safe_div('active_time.n_local_hours + coalesce(shared_hours.n_local_hours, 0)', 'active_time.active_dates') }}
             as avg_daily_active_hours,

@@ -54,15 +54,9 @@ working_days as (
 
 sums as (
     select
-        developer_periods.workspace_id,
-        developer_periods.developer_id,
-        developer_periods.period_type,
-        developer_periods.period_start,
-        developer_periods.period_end,
-        developer_periods.commits_count,
+        -- the spine, with the period's day-grain sums (developer_periods.sql)
+        developer_periods.*,
         coalesce(merged_prs.prs_merged, 0) as prs_merged,
-        developer_periods.lines_added,
-        developer_periods.lines_removed,
         working_days.working_days_in_period,
         date_diff('day', developer_periods.period_start, developer_periods.period_end) as period_days
     from developer_periods
