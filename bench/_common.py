@@ -51,6 +51,44 @@ def snapshot_code(ref: str) -> tuple[Path, str]:
     return dest, sha
 
 
+# A benchmark deployment's devlens.yaml: one workspace with the demo's bots,
+# identities and schedules; ``sources`` is the YAML after ``sources:``.
+_CONFIG_TEMPLATE = """\
+# Written by bench/{script}: a deployment of its own for one benchmark run.
+calendar:
+  start: {start}
+  biweekly_anchor: {start}
+warehouse:
+  path: warehouse.duckdb
+  serving_dir: serving
+workspaces:
+  - id: bench
+    name: Benchmark organisation
+    sources:{sources}
+    teams_from_github: true
+    bots: [ci-runner]
+    identities:
+      alice: [alice@old.example.com]
+    working_schedules:
+      alice: {{timezone: Europe/Berlin}}
+      bob: {{timezone: America/New_York}}
+      carol: {{timezone: Asia/Kolkata}}
+      grace: {{timezone: Asia/Tokyo, working_days: [mon, tue, wed, thu]}}
+    settings:
+      default_timezone: UTC
+      working_days: [mon, tue, wed, thu, fri]
+"""
+
+
+def bench_config(script: str, start, sources: str) -> str:
+    """The config text; ``sources`` e.g. ``demo_source(...)`` or ``" []"``."""
+    return _CONFIG_TEMPLATE.format(script=script, start=start.isoformat(), sources=sources)
+
+
+def demo_source(developers: int, days: int, seed: int) -> str:
+    return f"\n      - demo: {{developers: {developers}, days: {days}, seed: {seed}}}"
+
+
 def from_backfill_arguments(p, what: str) -> None:
     """``--from`` (a backfill benchmark's work dir) and ``--code`` for a script that works on a copy of it."""
     p.add_argument("--from", dest="src", default=str(OUT / "backfill-1000x365"),

@@ -46,6 +46,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
+    bench_config,
+    demo_source,
     OUT,
     PeakTracker,
     fmt_mb,
@@ -67,32 +69,6 @@ SNAPSHOT_MODELS = ("developer_snapshot", "group_snapshot", "repository_bus_facto
 TARGET_E2E_SECONDS = 120
 TARGET_PEAK_MB = 4096
 
-CONFIG_TEMPLATE = """\
-# Written by bench/backfill_bench.py: a fresh deployment for one benchmark run.
-calendar:
-  start: {start}
-  biweekly_anchor: {start}
-warehouse:
-  path: warehouse.duckdb
-  serving_dir: serving
-workspaces:
-  - id: bench
-    name: Benchmark organisation
-    sources:
-      - demo: {{developers: {developers}, days: {days}, seed: {seed}}}
-    teams_from_github: true
-    bots: [ci-runner]
-    identities:
-      alice: [alice@old.example.com]
-    working_schedules:
-      alice: {{timezone: Europe/Berlin}}
-      bob: {{timezone: America/New_York}}
-      carol: {{timezone: Asia/Kolkata}}
-      grace: {{timezone: Asia/Tokyo, working_days: [mon, tue, wed, thu]}}
-    settings:
-      default_timezone: UTC
-      working_days: [mon, tue, wed, thu, fri]
-"""
 
 # One DuckDB pass over the same raw activity, by developer and day.
 FLOOR_SQL = """
@@ -777,7 +753,7 @@ def main(argv=None) -> int:
             shutil.rmtree(work)
         work.mkdir(parents=True)
         (work / "devlens.yaml").write_text(
-            CONFIG_TEMPLATE.format(start=START.isoformat(), developers=args.developers, days=args.days, seed=args.seed))
+            bench_config("backfill_bench.py", START, demo_source(args.developers, args.days, args.seed)))
     groups = [g for g in groups if g]
     pg_db = None
     if args.dagster_storage == "postgres":

@@ -66,6 +66,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
+    bench_config,
+    demo_source,
     OUT,
     PeakTracker,
     PhaseResult,
@@ -82,31 +84,6 @@ from _common import (  # noqa: E402
 START = date(2024, 1, 1)
 PERIOD_TYPES = ("daily", "weekly", "biweekly", "monthly")
 
-CONFIG_TEMPLATE = """\
-# Written by bench/late_data_bench.py: a deployment of its own for one benchmark.
-calendar:
-  start: {start}
-  biweekly_anchor: {start}
-warehouse:
-  path: warehouse.duckdb
-  serving_dir: serving
-workspaces:
-  - id: bench
-    name: Benchmark organisation
-    sources:{sources}
-    teams_from_github: true
-    bots: [ci-runner]
-    identities:
-      alice: [alice@old.example.com]
-    working_schedules:
-      alice: {{timezone: Europe/Berlin}}
-      bob: {{timezone: America/New_York}}
-      carol: {{timezone: Asia/Kolkata}}
-      grace: {{timezone: Asia/Tokyo, working_days: [mon, tue, wed, thu]}}
-    settings:
-      default_timezone: UTC
-      working_days: [mon, tue, wed, thu, fri]
-"""
 SETUP_CONFIG = "devlens-setup.yaml"  # with the demo source
 TIMED_CONFIG = "devlens.yaml"  # the same without sources
 STATE_DIR = "setup-state"
@@ -114,9 +91,9 @@ STATE_DIR = "setup-state"
 
 def write_configs(work: Path, args) -> None:
     # the demo generates days + 1 days: the history's `days` and the new day after them
-    demo = f"\n      - demo: {{developers: {args.developers}, days: {args.days + 1}, seed: {args.seed}}}"
-    (work / SETUP_CONFIG).write_text(CONFIG_TEMPLATE.format(start=START.isoformat(), sources=demo))
-    (work / TIMED_CONFIG).write_text(CONFIG_TEMPLATE.format(start=START.isoformat(), sources=" []"))
+    demo = demo_source(args.developers, args.days + 1, args.seed)
+    (work / SETUP_CONFIG).write_text(bench_config("late_data_bench.py", START, demo))
+    (work / TIMED_CONFIG).write_text(bench_config("late_data_bench.py", START, " []"))
 
 
 # ======================================================================================
