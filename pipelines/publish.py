@@ -32,6 +32,7 @@ import duckdb
 
 from .calendar import PERIOD_TYPES
 from .modeling import ModelProject
+from .modeling.materialize import table_columns
 
 POINTER = "CURRENT"
 PUBLISH_DDL = """
@@ -226,9 +227,7 @@ def _copy_whole(con: duckdb.DuckDBPyConnection, rel: str, replace: bool) -> None
 def _update_changed(con: duckdb.DuckDBPyConnection, rel: str, changed: list[str]) -> str:
     """Replace in the copy the ``changed`` partitions of ``rel``: 'kept' (none),
     'updated', or 'copied' when the table must be copied whole."""
-    schema, name = rel.split(".")
-    if _columns(con, "serving", schema, name) != _columns(con, con.execute("select current_database()").fetchone()[0],
-                                                          schema, name):
+    if table_columns(con, rel, "serving") != table_columns(con, rel):
         return "copied"
     if not changed:
         return "kept"
@@ -244,14 +243,6 @@ def _update_changed(con: duckdb.DuckDBPyConnection, rel: str, changed: list[str]
     return "updated"
 
 
-def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> list[tuple[str, str]]:
-    return con.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
-        [catalog, schema, name],
-    ).fetchall()
-
-
 def _write_sync_status(con: duckdb.DuckDBPyConnection, now: datetime, asset_keys: list[str]) -> None:
     from .late_data import STATE_DDL
     from .modeling.materialize import ensure_meta
@@ -265,10 +256,7 @@ def _write_sync_status(con: duckdb.DuckDBPyConnection, now: datetime, asset_keys
 
 def _order_by(con: duckdb.DuckDBPyConnection, relation: str) -> str:
     """Store rows sorted by their lookup columns so reads prune by zonemaps."""
-    schema, name = relation.split(".")
-    cols = {r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-        [schema, name]).fetchall()}
+    cols = {c for c, _ in table_columns(con, relation)}  # the warehouse's, not the attached copy's
     keys = [c for c in ("workspace_id", "period_start", "developer_id", "team_id") if c in cols]
     return f" order by {', '.join(keys)}" if keys else ""
 

@@ -50,16 +50,20 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(LEDGER_DDL)
 
 
-def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+def table_columns(con: duckdb.DuckDBPyConnection, relation: str, catalog: str | None = None
+                  ) -> list[tuple[str, str]]:
+    """(name, type) of ``relation``'s columns, in the connection's own database
+    or in the attached database ``catalog``."""
     schema, name = relation.split(".")
     return con.execute(
         "select column_name, data_type from information_schema.columns "
-        "where table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, name],
+        "where table_catalog = coalesce(?, current_database()) and table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [catalog, schema, name],
     ).fetchall()
 
 
-def _in_transaction(con: duckdb.DuckDBPyConnection, what: str, fn):
+def in_transaction(con: duckdb.DuckDBPyConnection, what: str, fn):
     con.execute("begin transaction")
     try:
         out = fn()
@@ -83,8 +87,8 @@ def build_table(con: duckdb.DuckDBPyConnection, project: ModelProject, name: str
         con.execute(f"create or replace table {relation} as select * from (\n{sql}\n) as m{order}")
         return con.execute(f"select count(*) from {relation}").fetchall()[0][0]
 
-    count = _in_transaction(con, f"model {name}", run)
-    return BuildResult(relation, count, _columns(con, relation))
+    count = in_transaction(con, f"model {name}", run)
+    return BuildResult(relation, count, table_columns(con, relation))
 
 
 def build_period_range(
@@ -109,7 +113,7 @@ def build_period_range(
     def run() -> None:
         con.execute(f"create schema if not exists {period_type}")
         new_cols = [(r[0], r[1]) for r in con.execute(f"describe {sql}").fetchall()]  # binds, does not run
-        if _table_exists(con, relation) and _columns(con, relation) != new_cols:
+        if _table_exists(con, relation) and table_columns(con, relation) != new_cols:
             # The model's columns changed: its other partitions are stale in
             # shape too. Start the table over; the ledger forgets them so
             # sync-status shows what to backfill.
@@ -140,8 +144,8 @@ def build_period_range(
         )
 
     ensure_meta(con)
-    _in_transaction(con, what, run)
-    result.columns = _columns(con, relation)
+    in_transaction(con, what, run)
+    result.columns = table_columns(con, relation)
     return result
 
 

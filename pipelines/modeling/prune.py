@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from ..calendar import PERIOD_TYPES
-from .materialize import ensure_meta
+from .materialize import ensure_meta, in_transaction
 from .project import ModelProject
 
 
@@ -45,12 +45,10 @@ def find_orphans(con: duckdb.DuckDBPyConnection, project: ModelProject) -> list[
 
 def prune(con: duckdb.DuckDBPyConnection, orphans: list[Orphan]) -> None:
     """Drop the orphans' tables and forget their ledger rows, in one transaction."""
-    con.execute("begin transaction")
-    try:
+
+    def drop() -> None:
         for o in orphans:
             con.execute(f"drop table if exists {o.relation}")
             con.execute("delete from meta.partition_ledger where asset_key = ?", [o.asset_key])
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+
+    in_transaction(con, "prune", drop)
